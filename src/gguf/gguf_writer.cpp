@@ -23,18 +23,42 @@ void put_string(std::string& out, std::string_view s) {
 
 void encode_value(std::string& out, const Value& v) {
   switch (v.type) {
-    case ValueType::U8: put<uint8_t>(out, uint8_t(v.u)); break;
-    case ValueType::I8: put<int8_t>(out, int8_t(v.i)); break;
-    case ValueType::U16: put<uint16_t>(out, uint16_t(v.u)); break;
-    case ValueType::I16: put<int16_t>(out, int16_t(v.i)); break;
-    case ValueType::U32: put<uint32_t>(out, uint32_t(v.u)); break;
-    case ValueType::I32: put<int32_t>(out, int32_t(v.i)); break;
-    case ValueType::U64: put<uint64_t>(out, v.u); break;
-    case ValueType::I64: put<int64_t>(out, v.i); break;
-    case ValueType::F32: put<float>(out, float(v.f)); break;
-    case ValueType::F64: put<double>(out, v.f); break;
-    case ValueType::Bool: put<uint8_t>(out, v.u ? 1 : 0); break;
-    case ValueType::String: put_string(out, v.s); break;
+    case ValueType::U8:
+      put<uint8_t>(out, uint8_t(v.u));
+      break;
+    case ValueType::I8:
+      put<int8_t>(out, int8_t(v.i));
+      break;
+    case ValueType::U16:
+      put<uint16_t>(out, uint16_t(v.u));
+      break;
+    case ValueType::I16:
+      put<int16_t>(out, int16_t(v.i));
+      break;
+    case ValueType::U32:
+      put<uint32_t>(out, uint32_t(v.u));
+      break;
+    case ValueType::I32:
+      put<int32_t>(out, int32_t(v.i));
+      break;
+    case ValueType::U64:
+      put<uint64_t>(out, v.u);
+      break;
+    case ValueType::I64:
+      put<int64_t>(out, v.i);
+      break;
+    case ValueType::F32:
+      put<float>(out, float(v.f));
+      break;
+    case ValueType::F64:
+      put<double>(out, v.f);
+      break;
+    case ValueType::Bool:
+      put<uint8_t>(out, v.u ? 1 : 0);
+      break;
+    case ValueType::String:
+      put_string(out, v.s);
+      break;
     case ValueType::Array:
       put<uint32_t>(out, uint32_t(v.elem_type));
       put<uint64_t>(out, v.array.size());
@@ -116,14 +140,20 @@ void GgufWriter::set_value(std::string key, const Value& value) {
 
 void GgufWriter::add_tensor(std::string name, GgmlType type, std::vector<int64_t> dims,
                             std::string data) {
-  Tensor t{std::move(name), type, std::move(dims), std::move(data), nullptr, 0};
+  Tensor t{std::move(name), type, std::move(dims), std::move(data), nullptr, 0, {}};
   t.n_bytes = t.owned.size();
   tensors_.push_back(std::move(t));
 }
 
 void GgufWriter::add_tensor_ref(std::string name, GgmlType type, std::vector<int64_t> dims,
                                 const void* data, size_t n_bytes) {
-  tensors_.push_back(Tensor{std::move(name), type, std::move(dims), {}, data, n_bytes});
+  tensors_.push_back(Tensor{std::move(name), type, std::move(dims), {}, data, n_bytes, {}});
+}
+
+void GgufWriter::add_tensor_lazy(std::string name, GgmlType type, std::vector<int64_t> dims,
+                                 size_t n_bytes, std::function<std::string()> produce) {
+  Tensor t{std::move(name), type, std::move(dims), {}, nullptr, n_bytes, std::move(produce)};
+  tensors_.push_back(std::move(t));
 }
 
 template <typename Sink>
@@ -159,8 +189,15 @@ void GgufWriter::emit(Sink& sink) const {
   sink(head.data(), head.size());
   const std::string zeros(alignment_, '\0');
   for (const auto& t : tensors_) {
-    const void* p = t.ref ? t.ref : t.owned.data();
-    sink(p, t.n_bytes);
+    if (t.produce) {
+      const std::string bytes = t.produce();
+      if (bytes.size() != t.n_bytes)
+        throw Error("tensor '" + t.name + "': producer gave " + std::to_string(bytes.size()) +
+                    " bytes, " + std::to_string(t.n_bytes) + " expected");
+      sink(bytes.data(), bytes.size());
+    } else {
+      sink(t.ref ? t.ref : t.owned.data(), t.n_bytes);
+    }
     const size_t pad = (alignment_ - t.n_bytes % alignment_) % alignment_;
     sink(zeros.data(), pad);
   }

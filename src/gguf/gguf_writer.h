@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -36,6 +37,12 @@ class GgufWriter {
   void add_tensor_ref(std::string name, GgmlType type, std::vector<int64_t> dims, const void* data,
                       size_t n_bytes);
 
+  // As add_tensor, but the bytes are produced by `produce` while write() streams the file, one
+  // tensor at a time, so a multi-gigabyte model never sits in memory whole. `produce` must
+  // return exactly n_bytes bytes.
+  void add_tensor_lazy(std::string name, GgmlType type, std::vector<int64_t> dims, size_t n_bytes,
+                       std::function<std::string()> produce);
+
   // Writes the file; throws Error on I/O failure.
   void write(const std::string& path) const;
   // The encoded file as bytes (small files and tests).
@@ -49,6 +56,7 @@ class GgufWriter {
     std::string owned;
     const void* ref = nullptr;
     size_t n_bytes = 0;
+    std::function<std::string()> produce;
   };
   void set_raw(std::string key, ValueType type, std::string encoded);
   template <typename Sink>
