@@ -1,0 +1,56 @@
+#include "kernels/quantize.h"
+
+#include <cstring>
+#include <string>
+
+#include "core/error.h"
+#include "core/half.h"
+#include "kernels/quantize_rows.h"
+
+namespace ruvllm::kernels {
+
+bool can_quantize(GgmlType type) {
+  switch (type) {
+    case GgmlType::F32:
+    case GgmlType::F16:
+    case GgmlType::BF16:
+    case GgmlType::Q8_0:
+    case GgmlType::Q8_1:
+    case GgmlType::Q8_K:
+      return true;
+    default:
+      return false;
+  }
+}
+
+void quantize_row(GgmlType type, const float* src, void* dst, int64_t n) {
+  using namespace detail;
+  if (n % ggml_traits(type).block_size != 0)
+    throw Error("quantize_row: " + std::to_string(n) + " elements is not a multiple of the " +
+                std::string(ggml_type_name(type)) + " block size");
+  switch (type) {
+    case GgmlType::F32:
+      std::memcpy(dst, src, size_t(n) * 4);
+      return;
+    case GgmlType::F16: {
+      auto* h = static_cast<uint16_t*>(dst);
+      for (int64_t i = 0; i < n; ++i) h[i] = fp32_to_fp16(src[i]);
+      return;
+    }
+    case GgmlType::BF16: {
+      auto* h = static_cast<uint16_t*>(dst);
+      for (int64_t i = 0; i < n; ++i) h[i] = fp32_to_bf16(src[i]);
+      return;
+    }
+    case GgmlType::Q8_0:
+      return quantize_q8_0(src, static_cast<BlockQ8_0*>(dst), n);
+    case GgmlType::Q8_1:
+      return quantize_q8_1(src, static_cast<BlockQ8_1*>(dst), n);
+    case GgmlType::Q8_K:
+      return quantize_q8_k(src, static_cast<BlockQ8_K*>(dst), n);
+    default:
+      throw UnsupportedError("cannot quantize to tensor type " + std::string(ggml_type_name(type)));
+  }
+}
+
+}  // namespace ruvllm::kernels

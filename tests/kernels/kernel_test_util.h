@@ -1,0 +1,25 @@
+// Random data for kernel tests: float rows and well-formed random quantized rows.
+#pragma once
+
+#include <cstdint>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "core/ggml_type.h"
+
+namespace ruvllm::test {
+
+// n floats drawn from N(0, sigma), with a few large outliers as real activations have.
+std::vector<float> random_floats(int64_t n, std::mt19937& rng, float sigma = 1.0f);
+
+// `rows` random rows of `cols` elements of `type`: random quantized bits with finite, moderate
+// F16 scales (random bit patterns would include infinities and NaNs).
+std::vector<uint8_t> random_rows(GgmlType type, int64_t rows, int64_t cols, std::mt19937& rng);
+
+// Every weight type the kernels support.
+const std::vector<GgmlType>& weight_types();
+
+std::string type_label(GgmlType type);
+
+}  // namespace ruvllm::test

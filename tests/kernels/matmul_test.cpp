@@ -1,0 +1,127 @@
+// matmul against per-row reference dot products, over shapes, batch sizes, threads and ISA caps.
+#include "kernels/matmul.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <memory>
+#include <vector>
+
+#include "core/cpu_features.h"
+#include "core/error.h"
+#include "kernel_test_util.h"
+#include "kernels/dequantize.h"
+#include "kernels/quantize.h"
+#include "kernels/vec_dot.h"
+
+namespace ruvllm::kernels {
+namespace {
+
+struct Shape {
+  int64_t rows, cols, batch;
+  int threads;
+};
+
+// The expected output of one weight type and shape, with per-entry tolerances.
+struct Expected {
+  std::vector<float> y, tol;
+};
+
+Expected reference(const WeightView& w, const std::vector<float>& x, int64_t n_batch) {
+  const GgmlType act = vec_dot_type(w.type);
+  std::vector<uint8_t> xq(ggml_row_size(act, w.cols));
+  std::vector<float> wd(static_cast<size_t>(w.cols)), xd(static_cast<size_t>(w.cols));
+  Expected e;
+  e.y.resize(size_t(n_batch * w.rows));
+  e.tol.resize(e.y.size());
+  for (int64_t b = 0; b < n_batch; ++b) {
+    quantize_row(act, x.data() + b * w.cols, xq.data(), w.cols);
+    dequantize_row(act, xq.data(), xd.data(), w.cols);
+    for (int64_t r = 0; r < w.rows; ++r) {
+      dequantize_row(w.type, w.row(r), wd.data(), w.cols);
+      double mag = 0;
+      for (int64_t c = 0; c < w.cols; ++c) mag += std::fabs(double(wd[size_t(c)]) * xd[size_t(c)]);
+      e.y[size_t(b * w.rows + r)] = vec_dot_reference(w.type, w.cols, w.row(r), xq.data());
+      e.tol[size_t(b * w.rows + r)] = float(2e-6 * mag + 1e-30);
+    }
+  }
+  return e;
+}
+
+class Matmul : public ::testing::TestWithParam<GgmlType> {
+ protected:
+  void TearDown() override { set_isa_cap(IsaLevel::Avx512); }
+
+  void check(const Shape& s, std::mt19937& rng) {
+    const GgmlType type = GetParam();
+    const auto bytes = test::random_rows(type, s.rows, s.cols, rng);
+    WeightView w{type, bytes.data(), s.rows, s.cols, ggml_row_size(type, s.cols)};
+    const auto x = test::random_floats(s.cols * s.batch, rng);
+    const auto expected = reference(w, x, s.batch);
+    std::unique_ptr<ThreadPool> pool;
+    if (s.threads > 1) pool = std::make_unique<ThreadPool>(s.threads);
+    std::vector<float> y(expected.y.size(), NAN);
+    matmul(w, x.data(), s.batch, y.data(), pool.get());
+    for (size_t i = 0; i < y.size(); ++i)
+      ASSERT_NEAR(y[i], expected.y[i], expected.tol[i])
+          << "rows=" << s.rows << " cols=" << s.cols << " batch=" << s.batch
+          << " threads=" << s.threads << " at " << i << " isa=" << isa_name(isa_level());
+  }
+};
+
+const Shape kShapes[] = {{1, 256, 1, 1},  {7, 512, 1, 2},     {33, 256, 5, 3},
+                         {64, 768, 3, 2}, {130, 1024, 17, 2}, {300, 256, 2, 1}};
+
+TEST_P(Matmul, MatchesReferenceAtBestIsa) {
+  std::mt19937 rng(42);
+  for (const auto& s : kShapes) check(s, rng);
+}
+
+TEST_P(Matmul, MatchesReferenceWithScalarCap) {
+  set_isa_cap(IsaLevel::Scalar);
+  std::mt19937 rng(43);
+  for (const auto& s : kShapes) check(s, rng);
+}
+
+TEST_P(Matmul, RowStrideLargerThanRow) {
+  const GgmlType type = GetParam();
+  std::mt19937 rng(5);
+  const int64_t rows = 9, cols = 512;
+  const size_t row_bytes = ggml_row_size(type, cols), stride = row_bytes + 64;
+  const auto packed = test::random_rows(type, rows, cols, rng);
+  std::vector<uint8_t> padded(stride * rows, 0xAB);
+  for (int64_t r = 0; r < rows; ++r)
+    std::copy_n(packed.begin() + r * row_bytes, row_bytes, padded.begin() + r * stride);
+  const auto x = test::random_floats(cols * 2, rng);
+  std::vector<float> y1(rows * 2), y2(rows * 2);
+  matmul({type, packed.data(), rows, cols, row_bytes}, x.data(), 2, y1.data(), nullptr);
+  matmul({type, padded.data(), rows, cols, stride}, x.data(), 2, y2.data(), nullptr);
+  EXPECT_EQ(y1, y2);
+}
+
+INSTANTIATE_TEST_SUITE_P(Types, Matmul, ::testing::ValuesIn(test::weight_types()),
+                         [](const auto& info) { return test::type_label(info.param); });
+
+TEST(MatmulErrors, RejectsBadShapesAndTypes) {
+  std::vector<uint8_t> buf(4096);
+  std::vector<float> x(512), y(8);
+  EXPECT_THROW(matmul({GgmlType::Q4_K, buf.data(), 1, 128, 72}, x.data(), 1, y.data(), nullptr),
+               UnsupportedError);
+  EXPECT_THROW(matmul({GgmlType::IQ2_XXS, buf.data(), 1, 256, 66}, x.data(), 1, y.data(), nullptr),
+               UnsupportedError);
+  EXPECT_FALSE(can_matmul(GgmlType::IQ2_XXS));
+}
+
+TEST(GetRow, DequantizesOneRowAndChecksBounds) {
+  std::mt19937 rng(3);
+  const auto bytes = test::random_rows(GgmlType::Q6_K, 4, 256, rng);
+  WeightView w{GgmlType::Q6_K, bytes.data(), 4, 256, ggml_row_size(GgmlType::Q6_K, 256)};
+  std::vector<float> a(256), b(256);
+  get_row(w, 2, a.data());
+  dequantize_row(GgmlType::Q6_K, w.row(2), b.data(), 256);
+  EXPECT_EQ(a, b);
+  EXPECT_THROW(get_row(w, 4, a.data()), Error);
+}
+
+}  // namespace
+}  // namespace ruvllm::kernels
