@@ -1,0 +1,48 @@
+// Scaled dot-product attention of a batch of queries over a key/value cache.
+//
+// Keys and values live in a cache of `n_kv` rows, row j holding position j: the keys of all KV
+// heads (n_head_kv * head_dim_k elements) and likewise the values. Queries are `n_tokens` rows at
+// consecutive positions pos0, pos0+1, ...; query head h reads KV head h / (n_head / n_head_kv)
+// (grouped-query attention). A query at position p sees the keys at positions j <= p (causal)
+// and, with a sliding window w > 0, only those with p - j < w. Scores are q.k * scale, then
+// soft-capped (cap * tanh(s / cap)) when softcap > 0, then soft-maxed.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "core/ggml_type.h"
+#include "core/thread_pool.h"
+
+namespace ruvllm::kernels {
+
+struct AttentionShape {
+  int32_t n_head = 0;
+  int32_t n_head_kv = 0;
+  int32_t head_dim_k = 0;
+  int32_t head_dim_v = 0;
+  float scale = 1.0f;
+  float softcap = 0.0f;        // 0: off
+  int32_t sliding_window = 0;  // 0: off
+};
+
+// A key/value cache of one layer: F32 or F16 elements, row j = position j.
+struct KvView {
+  GgmlType type = GgmlType::F16;
+  const void* k = nullptr;  // n_kv rows of n_head_kv * head_dim_k
+  const void* v = nullptr;  // n_kv rows of n_head_kv * head_dim_v
+  int64_t n_kv = 0;         // rows filled (all positions < n_kv are valid)
+};
+
+// Floats of scratch each thread needs for a cache of up to n_ctx rows.
+int64_t attention_scratch_per_thread(int64_t n_ctx, const AttentionShape& shape);
+
+// out[t] (n_head * head_dim_v floats at out + t * out_stride) = attention of query row t
+// (n_head * head_dim_k floats at q + t * q_stride, position pos0 + t) over the cache.
+// `scratch` holds attention_scratch_per_thread(kv.n_kv) floats per pool thread (1 thread when
+// pool is null). Positions pos0 .. pos0 + n_tokens - 1 must be in the cache already.
+void attention(const AttentionShape& shape, const float* q, int64_t q_stride, int64_t n_tokens,
+               int64_t pos0, const KvView& kv, float* out, int64_t out_stride, float* scratch,
+               ThreadPool* pool);
+
+}  // namespace ruvllm::kernels

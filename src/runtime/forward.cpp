@@ -1,0 +1,204 @@
+#include "runtime/forward.h"
+
+#include <algorithm>
+#include <cstring>
+#include <string>
+
+#include "core/error.h"
+#include "kernels/attention.h"
+#include "kernels/matmul.h"
+#include "kernels/ops.h"
+
+namespace ruvllm {
+
+ForwardPass::ForwardPass(std::shared_ptr<const Model> model, int64_t n_ctx, int64_t max_batch,
+                         ThreadPool* pool)
+    : model_(std::move(model)),
+      c_(model_->config()),
+      w_(model_->weights()),
+      n_ctx_(n_ctx),
+      max_batch_(max_batch),
+      pool_(pool) {
+  if (max_batch <= 0 || n_ctx <= 0) throw Error("forward pass needs a positive batch and context");
+  // Phi-3's long factors apply when the context exceeds the trained one, as in llama.cpp.
+  const float* factors = c_.rope_freqs;
+  if (!factors && (c_.rope_factors_long || c_.rope_factors_short)) {
+    const bool long_ctx = n_ctx > c_.layers[0].rope.n_ctx_orig;
+    factors = long_ctx && c_.rope_factors_long ? c_.rope_factors_long : c_.rope_factors_short;
+  }
+  int32_t max_kv = 0, max_rot = 0;
+  bool fused_qkv = false, fused_ffn = false;
+  for (size_t il = 0; il < c_.layers.size(); ++il) {
+    rope_.push_back(c_.layers[il].rope);
+    rope_.back().freq_factors = factors;
+    max_kv = std::max(max_kv, c_.layers[il].n_head_kv);
+    max_rot = std::max(max_rot, c_.layers[il].rope.n_dims);
+    fused_qkv |= present(w_.layers[il].wqkv);
+    fused_ffn |= !present(w_.layers[il].ffn_gate);
+  }
+  const int64_t B = max_batch;
+  const int64_t q_width = int64_t(c_.n_head) * c_.head_dim_k;
+  const int64_t k_width = int64_t(max_kv) * c_.head_dim_k;
+  const int64_t v_width = int64_t(max_kv) * c_.head_dim_v;
+  x_.resize(size_t(B * c_.n_embd));
+  xn_.resize(size_t(B * c_.n_embd));
+  q_.resize(size_t(B * q_width));
+  k_.resize(size_t(B * k_width));
+  v_.resize(size_t(B * v_width));
+  if (fused_qkv) qkv_.resize(size_t(B * (q_width + k_width + v_width)));
+  mixed_.resize(size_t(B * std::max<int64_t>(int64_t(c_.n_head) * c_.head_dim_v, c_.n_embd)));
+  proj_.resize(size_t(B * c_.n_embd));
+  const int64_t gate_width =
+      std::max<int64_t>(fused_ffn ? 2 * c_.n_ff : c_.n_ff, c_.n_conv_layers() ? 3 * c_.n_embd : 0);
+  gate_.resize(size_t(B * gate_width));
+  up_.resize(size_t(B * c_.n_ff));
+  kernels::AttentionShape shape{c_.n_head, std::max(max_kv, 1), c_.head_dim_k, c_.head_dim_v};
+  att_scratch_per_thread_ = kernels::attention_scratch_per_thread(n_ctx, shape);
+  att_scratch_.resize(size_t(att_scratch_per_thread_ * (pool_ ? pool_->size() : 1)));
+  rope_cos_.resize(size_t(max_rot / 2 + 1));
+  rope_sin_.resize(size_t(max_rot / 2 + 1));
+}
+
+void ForwardPass::matmul(const kernels::WeightView& w, const float* x, int64_t n, float* y) {
+  kernels::matmul(w, x, n, y, pool_);
+}
+
+void ForwardPass::embed(const int32_t* tokens, int64_t n) {
+  for (int64_t t = 0; t < n; ++t) {
+    if (tokens[t] < 0 || tokens[t] >= c_.n_vocab)
+      throw Error("token id " + std::to_string(tokens[t]) + " is outside the vocabulary (0.." +
+                  std::to_string(c_.n_vocab - 1) + ")");
+    float* row = x_.data() + t * c_.n_embd;
+    kernels::get_row(w_.token_embd, tokens[t], row);
+    if (c_.embedding_scale != 1.0f) kernels::scale_inplace(row, c_.embedding_scale, c_.n_embd);
+  }
+}
+
+void ForwardPass::attention_block(KvCache& cache, int il, int64_t n, int64_t pos0) {
+  const LayerWeights& lw = w_.layers[size_t(il)];
+  const LayerConfig& lc = c_.layers[size_t(il)];
+  const int64_t q_width = int64_t(c_.n_head) * c_.head_dim_k;
+  const int64_t k_width = int64_t(lc.n_head_kv) * c_.head_dim_k;
+  const int64_t v_width = int64_t(lc.n_head_kv) * c_.head_dim_v;
+  if (present(lw.wqkv)) {
+    const int64_t width = q_width + k_width + v_width;
+    matmul(lw.wqkv, xn_.data(), n, qkv_.data());
+    for (int64_t t = 0; t < n; ++t) {
+      const float* row = qkv_.data() + t * width;
+      std::memcpy(q_.data() + t * q_width, row, size_t(q_width) * 4);
+      std::memcpy(k_.data() + t * k_width, row + q_width, size_t(k_width) * 4);
+      std::memcpy(v_.data() + t * v_width, row + q_width + k_width, size_t(v_width) * 4);
+    }
+  } else {
+    matmul(lw.wq, xn_.data(), n, q_.data());
+    matmul(lw.wk, xn_.data(), n, k_.data());
+    matmul(lw.wv, xn_.data(), n, v_.data());
+    if (lw.bq) kernels::add_bias(q_.data(), lw.bq.data, q_width, n);
+    if (lw.bk) kernels::add_bias(k_.data(), lw.bk.data, k_width, n);
+    if (lw.bv) kernels::add_bias(v_.data(), lw.bv.data, v_width, n);
+  }
+  if (lw.q_norm)
+    kernels::rms_norm(q_.data(), lw.q_norm.data, c_.head_dim_k, n * c_.n_head, c_.norm_eps,
+                      q_.data());
+  if (lw.k_norm)
+    kernels::rms_norm(k_.data(), lw.k_norm.data, c_.head_dim_k, n * lc.n_head_kv, c_.norm_eps,
+                      k_.data());
+  const kernels::RopeParams& rope = rope_[size_t(il)];
+  for (int64_t t = 0; t < n; ++t) {
+    kernels::rope_angles(rope, pos0 + t, rope_cos_.data(), rope_sin_.data());
+    kernels::rope_apply(q_.data() + t * q_width, c_.n_head, c_.head_dim_k, rope.n_dims, rope.neox,
+                        rope_cos_.data(), rope_sin_.data());
+    kernels::rope_apply(k_.data() + t * k_width, lc.n_head_kv, c_.head_dim_k, rope.n_dims,
+                        rope.neox, rope_cos_.data(), rope_sin_.data());
+    cache.store(il, pos0 + t, k_.data() + t * k_width, v_.data() + t * v_width);
+  }
+  kernels::AttentionShape shape{c_.n_head,        lc.n_head_kv,       c_.head_dim_k,
+                                c_.head_dim_v,    c_.attention_scale, c_.attn_softcap,
+                                lc.sliding_window};
+  const int64_t out_width = int64_t(c_.n_head) * c_.head_dim_v;
+  kernels::attention(shape, q_.data(), q_width, n, pos0, cache.view(il, pos0 + n), mixed_.data(),
+                     out_width, att_scratch_.data(), pool_);
+  matmul(lw.wo, mixed_.data(), n, proj_.data());
+  if (lw.bo) kernels::add_bias(proj_.data(), lw.bo.data, c_.n_embd, n);
+}
+
+void ForwardPass::conv_block(KvCache& cache, int il, int64_t n) {
+  const LayerWeights& lw = w_.layers[size_t(il)];
+  const int64_t E = c_.n_embd;
+  const int64_t L = c_.conv_kernel;
+  float* state = cache.conv_state(il);        // L - 1 rows, oldest first
+  const float* kernel = lw.conv_kernel.data;  // channel-major: kernel[ch * L + tap]
+  matmul(lw.conv_in, xn_.data(), n, gate_.data());
+  for (int64_t t = 0; t < n; ++t) {
+    const float* b = gate_.data() + t * 3 * E;
+    const float* c = b + E;
+    const float* h = c + E;
+    float* out = mixed_.data() + t * E;
+    for (int64_t ch = 0; ch < E; ++ch) {
+      const float u = b[ch] * h[ch];
+      const float* taps = kernel + ch * L;
+      float acc = taps[L - 1] * u;
+      for (int64_t k = 0; k + 1 < L; ++k) acc += taps[k] * state[k * E + ch];
+      for (int64_t k = 0; k + 2 < L; ++k) state[k * E + ch] = state[(k + 1) * E + ch];
+      if (L > 1) state[(L - 2) * E + ch] = u;
+      out[ch] = c[ch] * acc;
+    }
+  }
+  matmul(lw.conv_out, mixed_.data(), n, proj_.data());
+}
+
+void ForwardPass::ffn_block(int il, int64_t n) {
+  const LayerWeights& lw = w_.layers[size_t(il)];
+  const int64_t F = c_.n_ff;
+  auto act = c_.activation == FfnActivation::GeluTanh ? kernels::geglu_tanh : kernels::swiglu;
+  if (present(lw.ffn_gate)) {
+    matmul(lw.ffn_gate, xn_.data(), n, gate_.data());
+    matmul(lw.ffn_up, xn_.data(), n, up_.data());
+    act(gate_.data(), up_.data(), up_.data(), n * F);
+  } else {
+    // Fused [gate | up] rows of 2F.
+    matmul(lw.ffn_up, xn_.data(), n, gate_.data());
+    for (int64_t t = 0; t < n; ++t) {
+      const float* row = gate_.data() + t * 2 * F;
+      act(row, row + F, up_.data() + t * F, F);
+    }
+  }
+  matmul(lw.ffn_down, up_.data(), n, proj_.data());
+}
+
+void ForwardPass::run(KvCache& cache, const int32_t* tokens, int64_t n, bool all_logits,
+                      float* logits) {
+  if (n <= 0 || n > max_batch_) throw Error("forward pass: batch size out of range");
+  const int64_t pos0 = cache.n_past();
+  if (pos0 + n > cache.n_ctx() || pos0 + n > n_ctx_)
+    throw Error("context is full: " + std::to_string(pos0) + " + " + std::to_string(n) +
+                " tokens exceed the context size " + std::to_string(cache.n_ctx()));
+  const int64_t E = c_.n_embd;
+  embed(tokens, n);
+  for (int il = 0; il < c_.n_layer; ++il) {
+    const LayerWeights& lw = w_.layers[size_t(il)];
+    kernels::rms_norm(x_.data(), lw.attn_norm.data, E, n, c_.norm_eps, xn_.data());
+    if (c_.layers[size_t(il)].kind == LayerKind::Attention)
+      attention_block(cache, il, n, pos0);
+    else
+      conv_block(cache, il, n);
+    if (lw.post_attn_norm)
+      kernels::rms_norm(proj_.data(), lw.post_attn_norm.data, E, n, c_.norm_eps, proj_.data());
+    kernels::add_inplace(x_.data(), proj_.data(), n * E);
+
+    kernels::rms_norm(x_.data(), lw.ffn_norm.data, E, n, c_.norm_eps, xn_.data());
+    ffn_block(il, n);
+    if (lw.post_ffn_norm)
+      kernels::rms_norm(proj_.data(), lw.post_ffn_norm.data, E, n, c_.norm_eps, proj_.data());
+    kernels::add_inplace(x_.data(), proj_.data(), n * E);
+  }
+  cache.set_n_past(pos0 + n);
+
+  const int64_t first = all_logits ? 0 : n - 1;
+  const int64_t rows = n - first;
+  kernels::rms_norm(x_.data() + first * E, w_.output_norm.data, E, rows, c_.norm_eps, xn_.data());
+  matmul(w_.output, xn_.data(), rows, logits);
+  if (c_.final_softcap > 0) kernels::softcap_inplace(logits, c_.final_softcap, rows * c_.n_vocab);
+}
+
+}  // namespace ruvllm

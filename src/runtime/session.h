@@ -1,0 +1,70 @@
+// One sequence being evaluated: a model, its KV cache and a forward pass with its scratch.
+//
+// `eval` appends tokens (a prompt is split into batches of at most max_batch tokens, each batch
+// going through every matrix product at once) and returns their logits: the last row, or every
+// row for teacher forcing. Evaluating past the context size throws ContextFullError and leaves
+// the session unchanged.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <vector>
+
+#include "core/error.h"
+#include "core/thread_pool.h"
+#include "model/model.h"
+#include "runtime/forward.h"
+#include "runtime/kv_cache.h"
+
+namespace ruvllm {
+
+class ContextFullError : public Error {
+ public:
+  using Error::Error;
+};
+
+struct SessionParams {
+  int64_t n_ctx = 0;  // 0: min(model context, 4096)
+  int64_t max_batch = 512;
+  GgmlType kv_type = GgmlType::F16;  // F16 or F32
+};
+
+class Session {
+ public:
+  // `pool` may be null (single thread); it must outlive the session.
+  Session(std::shared_ptr<const Model> model, SessionParams params, ThreadPool* pool);
+
+  const Model& model() const { return *model_; }
+  int64_t n_ctx() const { return cache_.n_ctx(); }
+  int64_t n_past() const { return cache_.n_past(); }
+  int64_t n_vocab() const { return model_->config().n_vocab; }
+  const KvCache& cache() const { return cache_; }
+  // Tokens evaluated so far, in order.
+  const std::vector<int32_t>& tokens() const { return tokens_; }
+
+  // Evaluates `tokens` after those already seen. Returns the logits of the last token
+  // (n_vocab floats), or of every token (tokens.size() rows) when all_logits. The span stays
+  // valid until the next call.
+  std::span<float> eval(std::span<const int32_t> tokens, bool all_logits = false);
+
+  // The logits row of the last evaluated token.
+  std::span<float> last_logits();
+
+  // Forgets everything after the first n tokens (see KvCache::truncate).
+  void truncate(int64_t n);
+  void clear() { truncate(0); }
+
+ private:
+  std::shared_ptr<const Model> model_;
+  KvCache cache_;
+  ForwardPass forward_;
+  std::vector<int32_t> tokens_;
+  std::vector<float> logits_;
+  int64_t last_row_ = 0;  // row of logits_ holding the last token's logits
+};
+
+// The context size a session gets for `requested` (0: min(model context, 4096)).
+int64_t default_context_size(const ModelConfig& config, int64_t requested);
+
+}  // namespace ruvllm
