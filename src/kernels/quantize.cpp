@@ -17,6 +17,15 @@ bool can_quantize(GgmlType type) {
     case GgmlType::Q8_0:
     case GgmlType::Q8_1:
     case GgmlType::Q8_K:
+    case GgmlType::Q4_0:
+    case GgmlType::Q4_1:
+    case GgmlType::Q5_0:
+    case GgmlType::Q5_1:
+    case GgmlType::Q2_K:
+    case GgmlType::Q3_K:
+    case GgmlType::Q4_K:
+    case GgmlType::Q5_K:
+    case GgmlType::Q6_K:
       return true;
     default:
       return false;
@@ -48,6 +57,24 @@ void quantize_row(GgmlType type, const float* src, void* dst, int64_t n) {
       return quantize_q8_1(src, static_cast<BlockQ8_1*>(dst), n);
     case GgmlType::Q8_K:
       return quantize_q8_k(src, static_cast<BlockQ8_K*>(dst), n);
+    case GgmlType::Q4_0:
+      return quantize_q4_0(src, static_cast<BlockQ4_0*>(dst), n);
+    case GgmlType::Q4_1:
+      return quantize_q4_1(src, static_cast<BlockQ4_1*>(dst), n);
+    case GgmlType::Q5_0:
+      return quantize_q5_0(src, static_cast<BlockQ5_0*>(dst), n);
+    case GgmlType::Q5_1:
+      return quantize_q5_1(src, static_cast<BlockQ5_1*>(dst), n);
+    case GgmlType::Q2_K:
+      return quantize_q2_k(src, static_cast<BlockQ2_K*>(dst), n);
+    case GgmlType::Q3_K:
+      return quantize_q3_k(src, static_cast<BlockQ3_K*>(dst), n);
+    case GgmlType::Q4_K:
+      return quantize_q4_k(src, static_cast<BlockQ4_K*>(dst), n);
+    case GgmlType::Q5_K:
+      return quantize_q5_k(src, static_cast<BlockQ5_K*>(dst), n);
+    case GgmlType::Q6_K:
+      return quantize_q6_k(src, static_cast<BlockQ6_K*>(dst), n);
     default:
       throw UnsupportedError("cannot quantize to tensor type " + std::string(ggml_type_name(type)));
   }

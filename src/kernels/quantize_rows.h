@@ -19,7 +19,6 @@ void quantize_q4_0(const float* x, BlockQ4_0* y, int64_t n);
 void quantize_q4_1(const float* x, BlockQ4_1* y, int64_t n);
 void quantize_q5_0(const float* x, BlockQ5_0* y, int64_t n);
 void quantize_q5_1(const float* x, BlockQ5_1* y, int64_t n);
-void quantize_iq4_nl(const float* x, BlockIq4Nl* y, int64_t n);
 
 // K-quant weight types (256-element super-blocks).
 void quantize_q2_k(const float* x, BlockQ2_K* y, int64_t n);
