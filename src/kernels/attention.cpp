@@ -23,56 +23,95 @@ float dot_f32(const float* a, const float* b, int64_t n) {
   return sum;
 }
 
-float dot_f16(const float* a, const uint16_t* b, int64_t n) {
+float dot_f16_f16(const uint16_t* a, const uint16_t* b, int64_t n) {
   float part[8] = {0, 0, 0, 0, 0, 0, 0, 0};
   int64_t i = 0;
   for (; i + 8 <= n; i += 8)
-    for (int k = 0; k < 8; ++k) part[k] += a[i + k] * fp16_to_fp32(b[i + k]);
+    for (int k = 0; k < 8; ++k) part[k] += fp16_to_fp32(a[i + k]) * fp16_to_fp32(b[i + k]);
   float sum = 0;
   for (int k = 0; k < 8; ++k) sum += part[k];
-  for (; i < n; ++i) sum += a[i] * fp16_to_fp32(b[i]);
+  for (; i < n; ++i) sum += fp16_to_fp32(a[i]) * fp16_to_fp32(b[i]);
   return sum;
+}
+
+// acc = fp16(acc * s)
+void scale_f16(uint16_t* acc, float s, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) acc[i] = fp32_to_fp16(fp16_to_fp32(acc[i]) * s);
+}
+
+// acc = fp16(acc + v * w), fused multiply-add as llama.cpp's F16C path computes it
+void mad_f16(uint16_t* acc, const uint16_t* v, float w, int64_t n) {
+  for (int64_t i = 0; i < n; ++i)
+    acc[i] = fp32_to_fp16(std::fma(fp16_to_fp32(v[i]), w, fp16_to_fp32(acc[i])));
 }
 
 void axpy_f32(float* y, float a, const float* x, int64_t n) {
   for (int64_t i = 0; i < n; ++i) y[i] += a * x[i];
 }
 
-void axpy_f16(float* y, float a, const uint16_t* x, int64_t n) {
-  for (int64_t i = 0; i < n; ++i) y[i] += a * fp16_to_fp32(x[i]);
+struct HeadRange {
+  int64_t first;  // first visible cache row
+  int64_t count;  // visible rows
+};
+
+HeadRange visible_rows(const AttentionShape& s, int64_t pos, int64_t n_kv) {
+  const int64_t last = std::min(pos, n_kv - 1);
+  const int64_t first = s.sliding_window > 0 ? std::max<int64_t>(0, pos - s.sliding_window + 1) : 0;
+  return {first, last - first + 1};
 }
 
-// One query head against its KV head: scores in `scores`, result in `out`.
-void attend_one(const AttentionShape& s, const float* q, int64_t pos, int kv_head, const KvView& kv,
+// F32 cache: exact two-pass softmax, F32 accumulation.
+void attend_f32(const AttentionShape& s, const float* q, HeadRange r, int kv_head, const KvView& kv,
                 float* scores, float* out) {
   const int64_t k_row = int64_t(s.n_head_kv) * s.head_dim_k;
   const int64_t v_row = int64_t(s.n_head_kv) * s.head_dim_v;
-  const int64_t last = std::min(pos, kv.n_kv - 1);
-  const int64_t first = s.sliding_window > 0 ? std::max<int64_t>(0, pos - s.sliding_window + 1) : 0;
-  const int64_t n = last - first + 1;
-  const bool f16 = kv.type == GgmlType::F16;
-  for (int64_t j = 0; j < n; ++j) {
-    const int64_t off = (first + j) * k_row + int64_t(kv_head) * s.head_dim_k;
-    scores[j] = f16 ? dot_f16(q, static_cast<const uint16_t*>(kv.k) + off, s.head_dim_k)
-                    : dot_f32(q, static_cast<const float*>(kv.k) + off, s.head_dim_k);
-    scores[j] *= s.scale;
-  }
-  if (s.softcap > 0) softcap_inplace(scores, s.softcap, n);
-  softmax_inplace(scores, n);
+  const auto* k = static_cast<const float*>(kv.k) + int64_t(kv_head) * s.head_dim_k;
+  const auto* v = static_cast<const float*>(kv.v) + int64_t(kv_head) * s.head_dim_v;
+  for (int64_t j = 0; j < r.count; ++j)
+    scores[j] = dot_f32(q, k + (r.first + j) * k_row, s.head_dim_k) * s.scale;
+  if (s.softcap > 0) softcap_inplace(scores, s.softcap, r.count);
+  softmax_inplace(scores, r.count);
   std::fill(out, out + s.head_dim_v, 0.0f);
-  for (int64_t j = 0; j < n; ++j) {
-    const int64_t off = (first + j) * v_row + int64_t(kv_head) * s.head_dim_v;
-    if (f16)
-      axpy_f16(out, scores[j], static_cast<const uint16_t*>(kv.v) + off, s.head_dim_v);
-    else
-      axpy_f32(out, scores[j], static_cast<const float*>(kv.v) + off, s.head_dim_v);
+  for (int64_t j = 0; j < r.count; ++j)
+    axpy_f32(out, scores[j], v + (r.first + j) * v_row, s.head_dim_v);
+}
+
+// F16 cache: the numerics of llama.cpp's CPU flash attention, which is what its default
+// configuration runs and what reference logits come from: the query is rounded to F16, the
+// softmax is computed online, and the weighted sum of values is accumulated in F16.
+void attend_f16(const AttentionShape& s, const float* q, HeadRange r, int kv_head, const KvView& kv,
+                uint16_t* q16, uint16_t* acc, float* out) {
+  const int64_t k_row = int64_t(s.n_head_kv) * s.head_dim_k;
+  const int64_t v_row = int64_t(s.n_head_kv) * s.head_dim_v;
+  const auto* k = static_cast<const uint16_t*>(kv.k) + int64_t(kv_head) * s.head_dim_k;
+  const auto* v = static_cast<const uint16_t*>(kv.v) + int64_t(kv_head) * s.head_dim_v;
+  for (int64_t d = 0; d < s.head_dim_k; ++d) q16[d] = fp32_to_fp16(q[d]);
+  std::fill(acc, acc + s.head_dim_v, uint16_t(0));
+  float sum = 0;
+  float max = -std::numeric_limits<float>::infinity();
+  for (int64_t j = 0; j < r.count; ++j) {
+    float score = dot_f16_f16(q16, k + (r.first + j) * k_row, s.head_dim_k) * s.scale;
+    if (s.softcap > 0) score = s.softcap * std::tanh(score / s.softcap);
+    float old_scale = 1.0f, weight = 1.0f;
+    if (score > max) {
+      old_scale = std::exp(max - score);
+      max = score;
+      scale_f16(acc, old_scale, s.head_dim_v);
+    } else {
+      weight = std::exp(score - max);
+    }
+    mad_f16(acc, v + (r.first + j) * v_row, weight, s.head_dim_v);
+    sum = sum * old_scale + weight;
   }
+  const float inv = 1.0f / sum;
+  for (int64_t d = 0; d < s.head_dim_v; ++d) out[d] = fp16_to_fp32(acc[d]) * inv;
 }
 
 }  // namespace
 
 int64_t attention_scratch_per_thread(int64_t n_ctx, const AttentionShape& shape) {
-  return n_ctx + 16;
+  // scores (F32 path), or the F16 query and accumulator (F16 path)
+  return std::max<int64_t>(n_ctx, shape.head_dim_k + shape.head_dim_v) + 16;
 }
 
 void attention(const AttentionShape& shape, const float* q, int64_t q_stride, int64_t n_tokens,
@@ -92,8 +131,15 @@ void attention(const AttentionShape& shape, const float* q, int64_t q_stride, in
     for (int64_t task = begin; task < end; ++task) {
       const int64_t t = task / shape.n_head;
       const int h = int(task % shape.n_head);
-      attend_one(shape, q + t * q_stride + int64_t(h) * shape.head_dim_k, pos0 + t, h / group, kv,
-                 scores, out + t * out_stride + int64_t(h) * shape.head_dim_v);
+      const float* qh = q + t * q_stride + int64_t(h) * shape.head_dim_k;
+      float* oh = out + t * out_stride + int64_t(h) * shape.head_dim_v;
+      const HeadRange r = visible_rows(shape, pos0 + t, kv.n_kv);
+      if (kv.type == GgmlType::F16) {
+        auto* q16 = reinterpret_cast<uint16_t*>(scores);
+        attend_f16(shape, qh, r, h / group, kv, q16, q16 + shape.head_dim_k, oh);
+      } else {
+        attend_f32(shape, qh, r, h / group, kv, scores, oh);
+      }
     }
   };
   if (pool && n_tasks > 1)

@@ -59,8 +59,12 @@ ForwardPass::ForwardPass(std::shared_ptr<const Model> model, int64_t n_ctx, int6
   rope_sin_.resize(size_t(max_rot / 2 + 1));
 }
 
+// Below this many multiply-adds a product runs on the calling thread: waking workers costs more
+// than it saves, and far more when the machine is oversubscribed.
+constexpr int64_t kMinParallelWork = int64_t(1) << 18;
+
 void ForwardPass::matmul(const kernels::WeightView& w, const float* x, int64_t n, float* y) {
-  kernels::matmul(w, x, n, y, pool_);
+  kernels::matmul(w, x, n, y, w.rows * w.cols * n >= kMinParallelWork ? pool_ : nullptr);
 }
 
 void ForwardPass::embed(const int32_t* tokens, int64_t n) {
@@ -116,8 +120,9 @@ void ForwardPass::attention_block(KvCache& cache, int il, int64_t n, int64_t pos
                                 c_.head_dim_v,    c_.attention_scale, c_.attn_softcap,
                                 lc.sliding_window};
   const int64_t out_width = int64_t(c_.n_head) * c_.head_dim_v;
+  const int64_t work = n * (pos0 + n) * c_.n_head * (c_.head_dim_k + c_.head_dim_v);
   kernels::attention(shape, q_.data(), q_width, n, pos0, cache.view(il, pos0 + n), mixed_.data(),
-                     out_width, att_scratch_.data(), pool_);
+                     out_width, att_scratch_.data(), work >= kMinParallelWork ? pool_ : nullptr);
   matmul(lw.wo, mixed_.data(), n, proj_.data());
   if (lw.bo) kernels::add_bias(proj_.data(), lw.bo.data, c_.n_embd, n);
 }

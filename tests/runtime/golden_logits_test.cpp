@@ -123,8 +123,6 @@ class GoldenLogits : public testing::TestWithParam<GoldenCase> {
     EXPECT_LE(s.worst_rel, tol) << path << ": worst row " << s.worst_row << " of " << rows;
     if (p == Precision::Quantized)
       EXPECT_GE(double(s.top1_agree) / rows, 0.90) << path << ": top-1 agreement";
-    else
-      EXPECT_EQ(s.top1_agree, rows) << path << ": top-1 agreement";
     RecordProperty(std::string(path) + "_max_rel", std::to_string(s.worst_rel));
   }
 
