@@ -1,5 +1,9 @@
 #include "structured/json_validator_regex.h"
 
+#include <pthread.h>
+
+#include <algorithm>
+
 #include "core/error.h"
 
 namespace ruvllm::structured::detail {
@@ -48,9 +52,53 @@ EcmaRegex::EcmaRegex(const std::string& pattern) : pattern_(pattern) {
   }
 }
 
+namespace {
+
+// libstdc++ matches recursively, a few hundred bytes of stack per input character, so a long
+// string can overflow a thread's stack. Short inputs run in place; longer ones on a helper thread
+// whose stack is sized for them.
+constexpr std::size_t kInlineMatchLimit = 1000;
+constexpr std::size_t kStackBytesPerChar = 4096;
+
+struct MatchJob {
+  const std::wregex* regex;
+  const std::wstring* text;
+  bool matched = false;
+  bool failed = false;
+};
+
+void* run_match(void* arg) {
+  auto* job = static_cast<MatchJob*>(arg);
+  try {
+    job->matched = std::regex_search(*job->text, *job->regex);
+  } catch (const std::exception&) {
+    job->failed = true;  // e.g. std::regex_error(error_complexity)
+  }
+  return nullptr;
+}
+
+}  // namespace
+
 bool EcmaRegex::search(std::string_view text) const {
   std::wstring wide = utf8_to_wide(text);
-  return std::regex_search(wide, regex_);
+  MatchJob job{&regex_, &wide};
+  if (wide.size() <= kInlineMatchLimit) {
+    run_match(&job);
+  } else {
+    if (wide.size() > kMaxMatchLength) return false;
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setstacksize(&attr,
+                              std::max<std::size_t>(8u << 20, wide.size() * kStackBytesPerChar));
+    pthread_t thread;
+    if (pthread_create(&thread, &attr, run_match, &job) != 0) {
+      pthread_attr_destroy(&attr);
+      throw Error("cannot start a thread to match a regular expression against a long string");
+    }
+    pthread_join(thread, nullptr);
+    pthread_attr_destroy(&attr);
+  }
+  return job.matched && !job.failed;
 }
 
 }  // namespace ruvllm::structured::detail

@@ -19,8 +19,11 @@ class EcmaRegex {
   explicit EcmaRegex(const std::string& pattern);
 
   // True when the pattern matches anywhere in `text` (UTF-8). JSON Schema patterns are not
-  // anchored.
+  // anchored. Strings longer than kMaxMatchLength code points never match (std::regex needs
+  // stack in proportion to the input; long inputs run on a helper thread with a large stack).
   bool search(std::string_view text) const;
+
+  static constexpr std::size_t kMaxMatchLength = 1u << 18;
 
   const std::string& pattern() const { return pattern_; }
 

@@ -415,6 +415,14 @@ TEST(JsonValidatorLimits, DeepInstancesAreRejectedNotOverflowed) {
   EXPECT_TRUE(tree.is_valid(shallow));
 }
 
+TEST(JsonValidatorLimits, LongStringsDoNotOverflowTheRegexStack) {
+  // std::regex recurses per character; 100k characters overflow an 8 MB stack when matched
+  // in place.
+  auto validator = compile(R"({"pattern": "^(a|b)*$"})");
+  EXPECT_TRUE(validator.is_valid(std::string(100000, 'a')));
+  EXPECT_FALSE(validator.is_valid(std::string(100000, 'a') + "c"));
+}
+
 TEST(JsonValidatorLimits, DeepSchemasAreRejectedAtCompile) {
   json schema = json::object();
   for (int i = 0; i < 3000; ++i) schema = json{{"not", std::move(schema)}};
