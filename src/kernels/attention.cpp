@@ -4,8 +4,10 @@
 #include <cmath>
 #include <limits>
 
+#include "core/cpu_features.h"
 #include "core/error.h"
 #include "core/half.h"
+#include "kernels/attention_simd.h"
 #include "kernels/ops.h"
 
 namespace ruvllm::kernels {
@@ -79,8 +81,22 @@ void attend_f32(const AttentionShape& s, const float* q, HeadRange r, int kv_hea
 // F16 cache: the numerics of llama.cpp's CPU flash attention, which is what its default
 // configuration runs and what reference logits come from: the query is rounded to F16, the
 // softmax is computed online, and the weighted sum of values is accumulated in F16.
-void attend_f16(const AttentionShape& s, const float* q, HeadRange r, int kv_head, const KvView& kv,
-                uint16_t* q16, uint16_t* acc, float* out) {
+// The F16 vector helpers, scalar or AVX2.
+struct F16Ops {
+  float (*dot)(const uint16_t*, const uint16_t*, int64_t);
+  void (*scale)(uint16_t*, float, int64_t);
+  void (*mad)(uint16_t*, const uint16_t*, float, int64_t);
+};
+
+const F16Ops& f16_ops() {
+  static const F16Ops scalar{dot_f16_f16, scale_f16, mad_f16};
+  static const F16Ops simd{avx2::dot_f16_f16, avx2::scale_f16, avx2::mad_f16};
+  const auto& f = cpu_features();
+  return isa_level() >= IsaLevel::Avx2 && f.f16c && f.fma ? simd : scalar;
+}
+
+void attend_f16(const F16Ops& ops, const AttentionShape& s, const float* q, HeadRange r,
+                int kv_head, const KvView& kv, uint16_t* q16, uint16_t* acc, float* out) {
   const int64_t k_row = int64_t(s.n_head_kv) * s.head_dim_k;
   const int64_t v_row = int64_t(s.n_head_kv) * s.head_dim_v;
   const auto* k = static_cast<const uint16_t*>(kv.k) + int64_t(kv_head) * s.head_dim_k;
@@ -90,17 +106,17 @@ void attend_f16(const AttentionShape& s, const float* q, HeadRange r, int kv_hea
   float sum = 0;
   float max = -std::numeric_limits<float>::infinity();
   for (int64_t j = 0; j < r.count; ++j) {
-    float score = dot_f16_f16(q16, k + (r.first + j) * k_row, s.head_dim_k) * s.scale;
+    float score = ops.dot(q16, k + (r.first + j) * k_row, s.head_dim_k) * s.scale;
     if (s.softcap > 0) score = s.softcap * std::tanh(score / s.softcap);
     float old_scale = 1.0f, weight = 1.0f;
     if (score > max) {
       old_scale = std::exp(max - score);
       max = score;
-      scale_f16(acc, old_scale, s.head_dim_v);
+      ops.scale(acc, old_scale, s.head_dim_v);
     } else {
       weight = std::exp(score - max);
     }
-    mad_f16(acc, v + (r.first + j) * v_row, weight, s.head_dim_v);
+    ops.mad(acc, v + (r.first + j) * v_row, weight, s.head_dim_v);
     sum = sum * old_scale + weight;
   }
   const float inv = 1.0f / sum;
@@ -124,6 +140,7 @@ void attention(const AttentionShape& shape, const float* q, int64_t q_stride, in
   const int group = shape.n_head / shape.n_head_kv;
   const int64_t per_thread = attention_scratch_per_thread(kv.n_kv, shape);
   const int64_t n_tasks = n_tokens * shape.n_head;
+  const F16Ops& ops = f16_ops();
   auto work = [&](int thread, int n_threads) {
     float* scores = scratch + thread * per_thread;
     const int64_t begin = n_tasks * thread / n_threads;
@@ -136,7 +153,7 @@ void attention(const AttentionShape& shape, const float* q, int64_t q_stride, in
       const HeadRange r = visible_rows(shape, pos0 + t, kv.n_kv);
       if (kv.type == GgmlType::F16) {
         auto* q16 = reinterpret_cast<uint16_t*>(scores);
-        attend_f16(shape, qh, r, h / group, kv, q16, q16 + shape.head_dim_k, oh);
+        attend_f16(ops, shape, qh, r, h / group, kv, q16, q16 + shape.head_dim_k, oh);
       } else {
         attend_f32(shape, qh, r, h / group, kv, scores, oh);
       }

@@ -8,6 +8,7 @@
 #include <random>
 #include <vector>
 
+#include "core/cpu_features.h"
 #include "core/half.h"
 
 namespace ruvllm::kernels {
@@ -115,6 +116,30 @@ TEST(Attention, ThreadsGiveTheSameResult) {
   Case c{{8, 4, 16, 16, 0.25f, 0.0f, 5}, 31, 12};
   run_case(c, GgmlType::F32, &pool, 1e-5);
   run_case(c, GgmlType::F16, &pool, 1e-2);
+}
+
+TEST(Attention, ScalarAndSimdPathsAgree) {
+  const AttentionShape s{4, 2, 64, 64, 0.125f, 30.0f, 0};
+  const int64_t n_kv = 70, n_tokens = 3;
+  auto q = random_vector(size_t(n_tokens * s.n_head * s.head_dim_k), 7);
+  std::vector<uint16_t> k(size_t(n_kv * s.n_head_kv * s.head_dim_k));
+  std::vector<uint16_t> v(size_t(n_kv * s.n_head_kv * s.head_dim_v));
+  auto kf = random_vector(k.size(), 8), vf = random_vector(v.size(), 9);
+  for (size_t i = 0; i < k.size(); ++i) k[i] = fp32_to_fp16(kf[i]);
+  for (size_t i = 0; i < v.size(); ++i) v[i] = fp32_to_fp16(vf[i]);
+  const KvView kv{GgmlType::F16, k.data(), v.data(), n_kv};
+  std::vector<float> scratch(size_t(attention_scratch_per_thread(n_kv, s)));
+  auto run = [&] {
+    std::vector<float> out(size_t(n_tokens * s.n_head * s.head_dim_v));
+    attention(s, q.data(), s.n_head * s.head_dim_k, n_tokens, n_kv - n_tokens, kv, out.data(),
+              s.n_head * s.head_dim_v, scratch.data(), nullptr);
+    return out;
+  };
+  const auto best = run();
+  set_isa_cap(IsaLevel::Scalar);
+  const auto scalar = run();
+  set_isa_cap(IsaLevel::Avx512);
+  for (size_t i = 0; i < best.size(); ++i) ASSERT_NEAR(best[i], scalar[i], 2e-3) << i;
 }
 
 }  // namespace
