@@ -165,10 +165,9 @@ void load_special_ids(Vocab& v, const gguf::GgufFile& file) {
     if (*id >= n) *id = -1;
     std::optional<int64_t> value = file.get_int(key);
     if (!value) continue;
-    if (*value < 0) {
-      *id = -1;  // some converters store -1 for "none"
-      continue;
-    }
+    // Converters write -1 (often as the u32 0xFFFFFFFF) for "none"; llama.cpp then keeps the
+    // default for the kind, and so do we.
+    if (*value < 0 || *value == int64_t(UINT32_MAX)) continue;
     if (*value >= n)
       fail(std::string(key) + " = " + std::to_string(*value) + " is outside the vocabulary of " +
            std::to_string(n) + " tokens");
