@@ -1,6 +1,9 @@
 #include "chat/environment.h"
 
+#include <optional>
+
 #include "chat/operations.h"
+#include "chat/py_number.h"
 #include "chat/template_error.h"
 
 namespace ruvllm::chat {
@@ -38,7 +41,8 @@ Value lookup_attribute_path(const Value& item, const std::string& path) {
     std::string part =
         path.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
     bool digits = !part.empty() && part.find_first_not_of("0123456789") == std::string::npos;
-    v = digits ? get_item(v, Value(static_cast<int64_t>(std::stoll(part)))) : get_item(v, part);
+    std::optional<int64_t> index = digits ? py::parse_int(part) : std::nullopt;
+    v = index ? get_item(v, Value(*index)) : get_item(v, Value(part));
     if (dot == std::string::npos) break;
     start = dot + 1;
   }

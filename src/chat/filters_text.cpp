@@ -1,4 +1,5 @@
 // Built-in filters on text and scalars: trim, upper, replace, indent, tojson, default, int, ...
+#include <algorithm>
 #include <cmath>
 
 #include "chat/args.h"
@@ -58,7 +59,9 @@ Value filter_indent(const Environment&, const Value& input, CallArgs& args) {
   if (width.is_string()) {
     indention = width.as_string();
   } else {
-    indention = std::string(static_cast<size_t>(std::max<int64_t>(0, a.get_int(0, 4))), ' ');
+    int64_t n = a.get_int(0, 4);
+    check_built_size(static_cast<long double>(n));
+    indention = std::string(static_cast<size_t>(std::max<int64_t>(0, n)), ' ');
   }
   bool first = a.get_bool(1, false);
   bool blank = a.get_bool(2, false);
@@ -91,6 +94,7 @@ Value filter_tojson(const Environment&, const Value& input, CallArgs& args) {
     o.indent = indent.as_string();
   } else if (!indent.is_none() && !indent.is_undefined()) {
     int64_t n = a.get_int(1, 0);
+    check_built_size(static_cast<long double>(n));
     o.indent = std::string(static_cast<size_t>(std::max<int64_t>(0, n)), ' ');
   }
   if (o.indent) o.item_separator = ",";
@@ -156,11 +160,13 @@ Value filter_round(const Environment&, const Value& input, CallArgs& args) {
   if (method == "common") {
     if (!input.is_float()) {
       if (precision >= 0) return Value(static_cast<int64_t>(input.as_number()));
-      return Value(py::round_half_even(input.as_number(), static_cast<int>(precision)));
+      return Value(py::round_half_even(
+          input.as_number(), static_cast<int>(std::clamp<int64_t>(precision, -400, 400))));
     }
-    return Value(py::round_half_even(input.as_float(), static_cast<int>(precision)));
+    return Value(py::round_half_even(input.as_float(),
+                                     static_cast<int>(std::clamp<int64_t>(precision, -400, 400))));
   }
-  double scale = std::pow(10.0, static_cast<double>(precision));
+  double scale = std::pow(10.0, static_cast<double>(std::clamp<int64_t>(precision, -400, 400)));
   double v = input.as_number() * scale;
   return Value((method == "ceil" ? std::ceil(v) : std::floor(v)) / scale);
 }

@@ -5,6 +5,7 @@
 
 #include "chat/args.h"
 #include "chat/operations.h"
+#include "chat/py_number.h"
 #include "chat/py_string.h"
 #include "chat/template_error.h"
 
@@ -148,7 +149,8 @@ Value format_impl(const Value& self, CallArgs& args) {
                                               " out of range for positional args tuple");
       v = args.positional[auto_index++];
     } else if (std::isdigit(static_cast<unsigned char>(head[0]))) {
-      size_t idx = std::stoul(head);
+      auto parsed = py::parse_int(head);
+      size_t idx = parsed && *parsed >= 0 ? static_cast<size_t>(*parsed) : SIZE_MAX;
       if (idx >= args.positional.size())
         throw TemplateError(
             "IndexError", "Replacement index " + head + " out of range for positional args tuple");
@@ -171,7 +173,8 @@ Value format_impl(const Value& self, CallArgs& args) {
         size_t rb = field.find(']', end);
         std::string key = field.substr(end + 1, rb - end - 1);
         bool numeric = !key.empty() && key.find_first_not_of("0123456789") == std::string::npos;
-        v = get_item(v, numeric ? Value(static_cast<int64_t>(std::stoll(key))) : Value(key));
+        auto index = numeric ? py::parse_int(key) : std::nullopt;
+        v = get_item(v, index ? Value(*index) : Value(key));
         end = rb == std::string::npos ? rb : rb + 1;
       }
     }
@@ -189,8 +192,10 @@ Value format_impl(const Value& self, CallArgs& args) {
         p = 1;
       }
       int64_t width = 0;
-      while (p < spec.size() && std::isdigit(static_cast<unsigned char>(spec[p])))
+      while (p < spec.size() && std::isdigit(static_cast<unsigned char>(spec[p]))) {
         width = width * 10 + (spec[p++] - '0');
+        check_built_size(static_cast<long double>(width));
+      }
       if (align == 0) align = v.is_number() ? '>' : '<';
       if (align == '<') text = py::ljust(text, width, static_cast<char32_t>(fill));
       if (align == '>') text = py::rjust(text, width, static_cast<char32_t>(fill));

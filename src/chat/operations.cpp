@@ -130,6 +130,8 @@ Value float_arith(BinaryOp op, double x, double y) {
 }
 
 Value repeat(const Value& seq, int64_t n) {
+  long double unit = seq.is_string() ? seq.as_string().size() : seq.items().size();
+  check_built_size(unit * static_cast<long double>(n));
   if (seq.is_string()) {
     std::string out;
     for (int64_t i = 0; i < n; ++i) out += seq.as_string();
@@ -518,7 +520,7 @@ std::string format_one(char conv, const std::string& flags, int width, int preci
     case 'g':
     case 'G': {
       double d = numeric("real number");
-      char buf[512];
+      char buf[1600];
       std::string fmt = "%" + flags + "." + std::to_string(precision < 0 ? 6 : precision) + conv;
       std::snprintf(buf, sizeof buf, fmt.c_str(), d);
       body = buf;
@@ -533,12 +535,17 @@ std::string format_one(char conv, const std::string& flags, int width, int preci
       int64_t i = to_int(v);
       char buf[64];
       std::string fmt = std::string("%") + (conv == 'o' ? "llo" : conv == 'x' ? "llx" : "llX");
-      std::snprintf(buf, sizeof buf, fmt.c_str(), static_cast<long long>(i < 0 ? -i : i));
+      // magnitude printed unsigned so INT64_MIN does not overflow
+      unsigned long long magnitude =
+          i < 0 ? 0ULL - static_cast<unsigned long long>(i) : static_cast<unsigned long long>(i);
+      std::snprintf(buf, sizeof buf, fmt.c_str(), magnitude);
       body = (i < 0 ? "-" : "") + std::string(buf);
       break;
     }
     case 'c':
       if (int_like(v)) {
+        if (to_int(v) < 0 || to_int(v) > 0x10FFFF)
+          throw TemplateError("OverflowError", "%c arg not in range(0x110000)");
         py::append_utf8(body, static_cast<char32_t>(to_int(v)));
       } else {
         body = v.str();
@@ -552,6 +559,7 @@ std::string format_one(char conv, const std::string& flags, int width, int preci
     if (static_cast<int>(cps.size()) > precision) body = py::encode_utf8(cps.substr(0, precision));
   }
   int len = static_cast<int>(py::length(body));
+  check_built_size(width);
   if (width > len) {
     bool left = flags.find('-') != std::string::npos;
     bool zero = flags.find('0') != std::string::npos && conv != 's' && conv != 'r';
@@ -608,13 +616,17 @@ std::string percent_format(const std::string& format, const Value& args) {
     while (i < format.size() && std::string("-+ #0").find(format[i]) != std::string::npos)
       flags.push_back(format[i++]);
     int width = -1, precision = -1;
-    while (i < format.size() && std::isdigit(static_cast<unsigned char>(format[i])))
+    while (i < format.size() && std::isdigit(static_cast<unsigned char>(format[i]))) {
       width = (width < 0 ? 0 : width) * 10 + (format[i++] - '0');
+      check_built_size(width);
+    }
     if (i < format.size() && format[i] == '.') {
       precision = 0;
       ++i;
-      while (i < format.size() && std::isdigit(static_cast<unsigned char>(format[i])))
+      while (i < format.size() && std::isdigit(static_cast<unsigned char>(format[i]))) {
         precision = precision * 10 + (format[i++] - '0');
+        if (precision > 1000) throw TemplateError("ValueError", "precision too big");
+      }
     }
     if (i >= format.size()) throw_value_error("incomplete format");
     if (!value) {

@@ -124,6 +124,7 @@ class Parser {
   }
 
   NodePtr parse_statement(std::initializer_list<std::string_view> enclosing_end_tags) {
+    NestingGuard guard(*this);
     if (current().type != TokenType::Name) fail("tag name expected");
     const std::string tag = current().text;
     int line = current().line;
@@ -337,6 +338,7 @@ class Parser {
   }
 
   Target parse_single_target(bool allow_attribute) {
+    NestingGuard guard(*this);
     if (skip_operator("(")) {
       Target tuple;
       tuple.kind = Target::Kind::Tuple;
@@ -367,6 +369,7 @@ class Parser {
   // and empty), else the single expression. `stop_name` ends the list (e.g. "recursive").
   ExprPtr parse_tuple(bool with_condexpr, bool explicit_parentheses,
                       std::string_view stop_name = {}) {
+    NestingGuard guard(*this);
     int line = current().line;
     std::vector<ExprPtr> items;
     bool saw_comma = false;
@@ -397,12 +400,16 @@ class Parser {
   }
 
   ExprPtr parse_expression(bool with_condexpr) {
+    NestingGuard guard(*this);
     return with_condexpr ? parse_conditional() : parse_or();
   }
 
   ExprPtr parse_conditional() {
+    NestingGuard guard(*this);
+    ChainGuard chain(*this);
     ExprPtr expr = parse_or();
     while (at_name("if")) {
+      chain.link();
       int line = current().line;
       advance();
       ExprPtr cond = parse_or();
@@ -415,8 +422,10 @@ class Parser {
   }
 
   ExprPtr parse_or() {
+    ChainGuard chain(*this);
     ExprPtr left = parse_and();
     while (at_name("or")) {
+      chain.link();
       int line = advance().line;
       left = std::make_unique<Binary>(BinaryOp::Or, std::move(left), parse_and(), line);
     }
@@ -424,8 +433,10 @@ class Parser {
   }
 
   ExprPtr parse_and() {
+    ChainGuard chain(*this);
     ExprPtr left = parse_not();
     while (at_name("and")) {
+      chain.link();
       int line = advance().line;
       left = std::make_unique<Binary>(BinaryOp::And, std::move(left), parse_not(), line);
     }
@@ -433,6 +444,7 @@ class Parser {
   }
 
   ExprPtr parse_not() {
+    NestingGuard guard(*this);
     if (at_name("not")) {
       int line = advance().line;
       return std::make_unique<Unary>(UnaryOp::Not, parse_not(), line);
@@ -475,8 +487,10 @@ class Parser {
   }
 
   ExprPtr parse_math1() {
+    ChainGuard chain(*this);
     ExprPtr left = parse_concat();
     while (at_operator("+") || at_operator("-")) {
+      chain.link();
       BinaryOp op = current().text == "+" ? BinaryOp::Add : BinaryOp::Sub;
       int line = advance().line;
       left = std::make_unique<Binary>(op, std::move(left), parse_concat(), line);
@@ -485,8 +499,10 @@ class Parser {
   }
 
   ExprPtr parse_concat() {
+    ChainGuard chain(*this);
     ExprPtr left = parse_math2();
     while (at_operator("~")) {
+      chain.link();
       int line = advance().line;
       left = std::make_unique<Binary>(BinaryOp::Concat, std::move(left), parse_math2(), line);
     }
@@ -494,8 +510,10 @@ class Parser {
   }
 
   ExprPtr parse_math2() {
+    ChainGuard chain(*this);
     ExprPtr left = parse_pow();
     while (true) {
+      chain.link();
       BinaryOp op;
       if (at_operator("*")) {
         op = BinaryOp::Mul;
@@ -515,8 +533,10 @@ class Parser {
   }
 
   ExprPtr parse_pow() {
+    ChainGuard chain(*this);
     ExprPtr left = parse_unary(true);
     while (at_operator("**")) {
+      chain.link();
       int line = advance().line;
       left = std::make_unique<Binary>(BinaryOp::Pow, std::move(left), parse_unary(true), line);
     }
@@ -524,6 +544,7 @@ class Parser {
   }
 
   ExprPtr parse_unary(bool with_filter) {
+    NestingGuard guard(*this);
     int line = current().line;
     ExprPtr node;
     if (skip_operator("-")) {
@@ -600,7 +621,9 @@ class Parser {
   }
 
   ExprPtr parse_postfix(ExprPtr node) {
+    ChainGuard chain(*this);
     while (true) {
+      chain.link();
       if (at_operator(".")) {
         int line = advance().line;
         if (current().type == TokenType::Name) {
@@ -713,7 +736,11 @@ class Parser {
 
   // `|f(args)` repeated, applied to `node` (null inside filter blocks).
   ExprPtr parse_filters(ExprPtr node) {
-    while (skip_operator("|")) node = parse_one_filter(std::move(node));
+    ChainGuard chain(*this);
+    while (skip_operator("|")) {
+      chain.link();
+      node = parse_one_filter(std::move(node));
+    }
     return node;
   }
 
@@ -731,7 +758,9 @@ class Parser {
   }
 
   ExprPtr parse_filter_or_test(ExprPtr node) {
+    ChainGuard chain(*this);
     while (true) {
+      chain.link();
       if (at_operator("|")) {
         advance();
         node = parse_one_filter(std::move(node));
@@ -765,9 +794,31 @@ class Parser {
     return test;
   }
 
+  // Bounds recursion so hostile templates raise an error instead of overflowing the stack.
+  struct NestingGuard {
+    NestingGuard(Parser& p) : parser(p) {
+      if (++parser.nesting_ > kMaxNesting) parser.fail("template nesting too deep");
+    }
+    ~NestingGuard() { --parser.nesting_; }
+    Parser& parser;
+  };
+  // Left-leaning chains (a + b + c, x|f|g, a.b.c) deepen the tree one level per link.
+  struct ChainGuard {
+    explicit ChainGuard(Parser& p) : parser(p) {}
+    void link() {
+      ++links;
+      if (++parser.nesting_ > kMaxNesting) parser.fail("expression too deeply nested");
+    }
+    ~ChainGuard() { parser.nesting_ -= links; }
+    Parser& parser;
+    int links = 0;
+  };
+  static constexpr int kMaxNesting = 1024;
+
   std::vector<Token> tokens_;
   size_t pos_ = 0;
   int loop_depth_ = 0;
+  int nesting_ = 0;
 };
 
 }  // namespace

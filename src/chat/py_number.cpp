@@ -116,6 +116,8 @@ std::optional<double> parse_float(std::string_view s) {
 
 double round_half_even(double v, int ndigits) {
   if (!std::isfinite(v)) return v;
+  if (ndigits > 330) return v;                       // already exact at that many digits
+  if (ndigits < -330) return std::copysign(0.0, v);  // rounds to zero
   // Python rounds the exact decimal value of the double; formatting with enough digits and
   // rounding that string gives the same answer as CPython's float_round for practical inputs.
   char buf[512];

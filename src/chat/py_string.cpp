@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "chat/template_error.h"
+
 namespace ruvllm::chat::py {
 
 std::u32string decode_utf8(std::string_view s) {
@@ -362,6 +364,7 @@ bool is_all_space(std::string_view s) {
 }
 
 std::string center(std::string_view s, int64_t width, char32_t fill) {
+  check_built_size(static_cast<long double>(width) * 4);
   int64_t len = static_cast<int64_t>(length(s));
   if (width <= len) return std::string(s);
   int64_t pad = width - len;
@@ -375,12 +378,14 @@ std::string center(std::string_view s, int64_t width, char32_t fill) {
 }
 
 std::string ljust(std::string_view s, int64_t width, char32_t fill) {
+  check_built_size(static_cast<long double>(width) * 4);
   std::string out(s);
   for (int64_t i = static_cast<int64_t>(length(s)); i < width; ++i) append_utf8(out, fill);
   return out;
 }
 
 std::string rjust(std::string_view s, int64_t width, char32_t fill) {
+  check_built_size(static_cast<long double>(width) * 4);
   std::string out;
   for (int64_t i = static_cast<int64_t>(length(s)); i < width; ++i) append_utf8(out, fill);
   out.append(s);

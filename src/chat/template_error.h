@@ -51,4 +51,12 @@ class TemplateSyntaxError : public TemplateError {
   throw TemplateError("TemplateRuntimeError", message);
 }
 
+// Strings and lists a template builds (padding, repetition) are capped at this many bytes/items,
+// so a template cannot exhaust memory; Python would raise MemoryError much later.
+constexpr size_t kMaxBuiltSize = size_t{256} << 20;
+inline void check_built_size(long double size) {
+  if (size > static_cast<long double>(kMaxBuiltSize))
+    throw TemplateError("MemoryError", "result too large");
+}
+
 }  // namespace ruvllm::chat

@@ -1,5 +1,6 @@
 #include "chat/value.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "chat/py_number.h"
@@ -16,6 +17,9 @@ const Value* DictData::find(const Value& key) const {
 }
 
 void DictData::set(const Value& key, Value value) {
+  int d = 1 + nesting_depth(value);
+  if (d > kMaxNestingDepth) throw TemplateError("RecursionError", "maximum nesting depth exceeded");
+  depth_ = std::max(depth_, d);
   std::string h = hash_key(key);
   auto it = index_.find(h);
   if (it != index_.end()) {
@@ -42,6 +46,9 @@ const Value* ObjectData::find(const std::string& name) const {
 }
 
 void ObjectData::set(const std::string& name, Value value) {
+  int d = 1 + nesting_depth(value);
+  if (d > kMaxNestingDepth) throw TemplateError("RecursionError", "maximum nesting depth exceeded");
+  depth = std::max(depth, d);
   for (auto& [k, v] : attributes) {
     if (k == name) {
       v = std::move(value);
@@ -74,14 +81,34 @@ Value Value::none() {
   return Value(Storage(nullptr));
 }
 
+namespace {
+
+int items_depth(const std::vector<Value>& items) {
+  int d = 1;
+  for (const auto& v : items) d = std::max(d, 1 + nesting_depth(v));
+  if (d > kMaxNestingDepth) throw TemplateError("RecursionError", "maximum nesting depth exceeded");
+  return d;
+}
+
+}  // namespace
+
+int nesting_depth(const Value& v) {
+  if (v.is_list()) return v.list_data().depth;
+  if (v.is_dict()) return v.dict_data().depth();
+  if (v.is_object()) return v.object_data().depth;
+  return 0;
+}
+
 Value Value::list(std::vector<Value> items) {
   auto d = std::make_shared<ListData>();
+  d->depth = items_depth(items);
   d->items = std::move(items);
   return Value(Storage(std::move(d)));
 }
 
 Value Value::tuple(std::vector<Value> items) {
   auto d = std::make_shared<ListData>();
+  d->depth = items_depth(items);
   d->items = std::move(items);
   d->is_tuple = true;
   return Value(Storage(std::move(d)));
@@ -173,7 +200,11 @@ std::string Value::str() const {
   }
 }
 
-std::string Value::repr() const {
+std::string Value::repr_at(int depth) const {
+  // Objects can contain themselves (a namespace assigned to its own attribute).
+  if (depth > kMaxNestingDepth)
+    throw TemplateError("RecursionError",
+                        "maximum recursion depth exceeded while getting the repr");
   switch (kind()) {
     case Kind::Undefined:
       return "Undefined";
@@ -192,7 +223,7 @@ std::string Value::repr() const {
       std::string out = d.is_tuple ? "(" : "[";
       for (size_t i = 0; i < d.items.size(); ++i) {
         if (i) out += ", ";
-        out += d.items[i].repr();
+        out += d.items[i].repr_at(depth + 1);
       }
       if (d.is_tuple && d.items.size() == 1) out += ",";
       return out + (d.is_tuple ? ")" : "]");
@@ -203,7 +234,7 @@ std::string Value::repr() const {
       for (const auto& [k, v] : dict_data().entries()) {
         if (!first) out += ", ";
         first = false;
-        out += k.repr() + ": " + v.repr();
+        out += k.repr_at(depth + 1) + ": " + v.repr_at(depth + 1);
       }
       return out + "}";
     }
@@ -215,7 +246,7 @@ std::string Value::repr() const {
       std::string out = "<Namespace {";
       for (size_t i = 0; i < o.attributes.size(); ++i) {
         if (i) out += ", ";
-        out += py::repr(o.attributes[i].first) + ": " + o.attributes[i].second.repr();
+        out += py::repr(o.attributes[i].first) + ": " + o.attributes[i].second.repr_at(depth + 1);
       }
       return out + "}>";
     }

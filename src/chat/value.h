@@ -39,6 +39,7 @@ struct UndefinedInfo {
 struct ListData {
   std::vector<Value> items;
   bool is_tuple = false;
+  int depth = 1;  // container nesting depth, bounded so printing and freeing cannot overflow
 };
 
 // An insertion-ordered dict with Python key equality (1 == 1.0 == True).
@@ -49,8 +50,10 @@ class DictData {
   bool erase(const Value& key);
   size_t size() const { return entries_.size(); }
   const std::vector<std::pair<Value, Value>>& entries() const { return entries_; }
+  int depth() const { return depth_; }
 
  private:
+  int depth_ = 1;
   std::vector<std::pair<Value, Value>> entries_;
   std::unordered_map<std::string, size_t> index_;  // hash_key(key) -> position in entries_
 };
@@ -66,6 +69,7 @@ struct ObjectData {
   std::string type_name;
   std::vector<std::pair<std::string, Value>> attributes;
   bool assignable = false;  // `{% set obj.attr = ... %}` is allowed (namespaces only)
+  int depth = 1;            // nesting depth through attribute values
   NativeFunction call;      // set when the object itself is callable
 
   const Value* find(const std::string& name) const;
@@ -165,7 +169,7 @@ class Value {
   // Python str(value); undefined gives "".
   std::string str() const;
   // Python repr(value).
-  std::string repr() const;
+  std::string repr() const { return repr_at(0); }
   // Python type(value).__name__, as used in error messages ("str", "dict", "NoneType", ...).
   std::string type_name() const;
   // Same object (Python `is`) for shared kinds; equal value for scalars.
@@ -177,10 +181,17 @@ class Value {
                                std::shared_ptr<DictData>, std::shared_ptr<FunctionData>,
                                std::shared_ptr<ObjectData>, std::shared_ptr<GeneratorData>>;
   explicit Value(Storage data) : data_(std::move(data)) {}
+  std::string repr_at(int depth) const;
 
   Storage data_;
   bool markup_ = false;
 };
+
+// Containers may nest at most this deep (deeper raises RecursionError).
+constexpr int kMaxNestingDepth = 512;
+
+// Nesting depth of lists and dicts (0 for scalars).
+int nesting_depth(const Value& v);
 
 // Python `a == b`.
 bool py_equals(const Value& a, const Value& b);
