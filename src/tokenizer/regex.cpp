@@ -109,6 +109,8 @@ struct Regex::Program {
   std::vector<Node> nodes;
   std::vector<CharClass> classes;
   int root = -1;
+  // An unbounded one-symbol repeat the whole pattern starts with, or -1 (see Regex::split).
+  int lead_repeat = -1;
 };
 
 namespace {
@@ -530,6 +532,9 @@ void simplify(Regex::Program& p) {
 
 class Matcher {
  public:
+  // Whether one-symbol node `id` matches symbol c.
+  bool symbol_matches(int id, uint32_t c) const { return symbol_matches(p_.nodes[id], c); }
+
   Matcher(const Regex::Program& p, const std::vector<uint32_t>& s, size_t seg_begin, size_t seg_end)
       : p_(p), s_(s), seg_begin_(seg_begin), end_(seg_end) {}
 
@@ -541,6 +546,8 @@ class Matcher {
 
   // The end of a match starting at `start`, if any.
   std::optional<size_t> match_at(size_t start, Context ctx) {
+    char base;
+    stack_base_ = reinterpret_cast<uintptr_t>(&base);
     ctx_ = ctx;
     size_t found = 0;
     auto accept = [&](size_t e) {
@@ -567,6 +574,14 @@ class Matcher {
   }
 
   bool match(int id, size_t i, Cont k) {
+    // Each nested step is a stack frame; a pattern with general repeats over a very long input
+    // would otherwise overflow the stack.
+    char here;
+    if (stack_base_ - reinterpret_cast<uintptr_t>(&here) > kMaxStackBytes)
+      throw Error(
+          "pre-tokenizer regex: input too long for this pattern (the matcher would need "
+          "more than " +
+          std::to_string(kMaxStackBytes >> 20) + " MiB of stack)");
     const Node& n = p_.nodes[id];
     switch (n.kind) {
       case Kind::Empty:
@@ -655,6 +670,9 @@ class Matcher {
   size_t seg_begin_;
   size_t end_;
   Context ctx_{};
+  // Well inside the 8 MiB stack threads get by default on Linux.
+  static constexpr uintptr_t kMaxStackBytes = uintptr_t(4) << 20;
+  uintptr_t stack_base_ = 0;
 };
 
 }  // namespace
@@ -700,6 +718,12 @@ Regex::Regex(std::string_view pattern) : program_(std::make_unique<Program>()) {
   Parser parser(std::move(cps), collapsed_, pattern, *program_);
   program_->root = parser.parse();
   simplify(*program_);
+  const auto& nodes = program_->nodes;
+  int lead = program_->root;
+  if (nodes[lead].kind == Kind::Seq) lead = nodes[lead].kids[0];
+  if (nodes[lead].kind == Kind::Repeat && nodes[lead].max < 0 &&
+      single_symbol(nodes[nodes[lead].kids[0]]))
+    program_->lead_repeat = lead;
 }
 
 Regex::~Regex() = default;
@@ -714,12 +738,22 @@ void Regex::split(const std::vector<uint32_t>& symbols, const std::vector<size_t
     Matcher m(*program_, symbols, seg_begin, seg_end);
 
     // regex_search from `from`: the first position with a match.
+    const int lead =
+        program_->lead_repeat >= 0 ? program_->nodes[program_->lead_repeat].kids[0] : -1;
     auto search = [&](size_t from, bool prev_avail, bool not_null,
                       bool continuous) -> std::optional<std::pair<size_t, size_t>> {
       for (size_t p = from; p <= seg_end; ++p) {
         Matcher::Context ctx{p, prev_avail || p > from, not_null};
         if (auto e = m.match_at(p, ctx)) return std::make_pair(p, *e);
         if (continuous) break;
+        // A pattern that starts with an unbounded repeat and failed at p also fails inside
+        // the rest of that run: it would end the repeat at the same places and continue the
+        // same way. Skipping the run keeps patterns like \s+$ linear on long runs.
+        if (lead >= 0) {
+          while (p + 1 < seg_end && m.symbol_matches(lead, symbols[p]) &&
+                 m.symbol_matches(lead, symbols[p + 1]))
+            ++p;
+        }
       }
       return std::nullopt;
     };

@@ -1,6 +1,7 @@
 #include "tokenizer/tokenizer.h"
 
 #include <algorithm>
+#include <bitset>
 
 #include "core/error.h"
 #include "tokenizer/encoder.h"
@@ -35,10 +36,15 @@ bool is_c_space(char c) {
 std::vector<Fragment> partition(const Vocab& vocab, std::string_view text, bool parse_special) {
   std::vector<Fragment> frags{{-1, 0, text.size()}};
   std::vector<Fragment> next;
+  // Most special tokens do not occur at all; the bytes present rule out most of them at once.
+  std::bitset<256> present;
+  for (unsigned char c : text) present.set(c);
   for (int32_t id : vocab.special_tokens) {
     const auto& tok = vocab.tokens[id];
     if (!parse_special && (tok.attr & (kAttrControl | kAttrUnknown))) continue;
     const std::string& needle = tok.text;
+    if (!present.test(static_cast<unsigned char>(needle[0]))) continue;
+    if (text.find(needle) == std::string_view::npos) continue;
     bool found_any = false;
     next.clear();
     for (const Fragment& f : frags) {

@@ -50,6 +50,24 @@ TEST(Regex, EmptyMatchesAdvanceLikeRegexIterator) {
   EXPECT_EQ(split_cps(R"((?=(\d{3})+(?!\d)))", "1234567"), (std::vector<size_t>{1, 0, 3, 0, 3}));
 }
 
+TEST(Regex, LongRunsStayLinear) {
+  // \s+$ fails at every space of a long run not at the end; skipping the run keeps this
+  // linear (a quadratic search would take hours here).
+  const std::string spaces(300000, ' ');
+  EXPECT_EQ(split_cps(R"(\s+$)", spaces + "a"), (std::vector<size_t>{300001}));
+  EXPECT_EQ(split_cps(R"(\s+$)", "a" + spaces), (std::vector<size_t>{1, 300000}));
+}
+
+TEST(Regex, DeepBacktrackingIsAnErrorNotACrash) {
+  // General (non one-symbol) repeats recurse per iteration; past a limit the matcher reports
+  // an error instead of overflowing the stack.
+  std::string abab;
+  for (int i = 0; i < 200000; ++i) abab += "ab";
+  EXPECT_THROW(split_cps(R"((?:ab)+)", abab), Error);
+  EXPECT_THROW(split_cps(R"((?:a\p{M}*)+)", std::string(200000, 'a')), Error);
+  EXPECT_EQ(split_cps(R"((?:ab)+)", "ababx"), (std::vector<size_t>{4, 1}));
+}
+
 TEST(Regex, UnsupportedSyntaxIsAnError) {
   EXPECT_THROW(Regex("(?<=a)b"), Error);
   EXPECT_THROW(Regex("[a-"), Error);
