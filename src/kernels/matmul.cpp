@@ -83,17 +83,24 @@ void matmul(const WeightView& w, const float* x, int64_t n_batch, float* y, Thre
 
   const detail::DotKernel kernel = detail::best_dot_kernel(w.type);
   const int64_t tile = tile_rows(w);
+  // One dot product per (weight row, activation row), or a batched kernel that unpacks each
+  // weight block once for up to kMaxBatchDot activation rows.
+  auto dot_group = [&](int64_t r, int64_t b0, int nb) {
+    const uint8_t* xb = act + size_t(b0) * act_row_bytes;
+    float* yb = y + b0 * w.rows + r;
+    if (nb > 1 && kernel.dot_batch) {
+      kernel.dot_batch(w.cols, w.row(r), xb, act_row_bytes, nb, yb, size_t(w.rows));
+    } else {
+      for (int j = 0; j < nb; ++j)
+        yb[j * w.rows] = kernel.dot(w.cols, w.row(r), xb + size_t(j) * act_row_bytes);
+    }
+  };
   auto work = [&](int64_t r0, int64_t r1) {
     for (int64_t t0 = r0; t0 < r1; t0 += tile) {
-      const int t_rows = int(std::min(tile, r1 - t0));
-      for (int64_t b = 0; b < n_batch; ++b) {
-        const uint8_t* xb = act + size_t(b) * act_row_bytes;
-        float* yb = y + b * w.rows + t0;
-        if (kernel.dot_rows) {
-          kernel.dot_rows(w.cols, w.row(t0), w.row_stride, t_rows, xb, yb);
-        } else {
-          for (int i = 0; i < t_rows; ++i) yb[i] = kernel.dot(w.cols, w.row(t0 + i), xb);
-        }
+      const int64_t t1 = std::min(t0 + tile, r1);
+      for (int64_t b0 = 0; b0 < n_batch; b0 += detail::kMaxBatchDot) {
+        const int nb = int(std::min<int64_t>(detail::kMaxBatchDot, n_batch - b0));
+        for (int64_t r = t0; r < t1; ++r) dot_group(r, b0, nb);
       }
     }
   };

@@ -10,14 +10,16 @@ namespace ruvllm::kernels::detail {
 // sum over n elements of weight row w times activation row x (already in vec_dot_type).
 using VecDotFn = float (*)(int64_t n, const void* w, const void* x);
 
-// Computes `rows` dot products of consecutive weight rows (w, w + w_stride, ...) with one
-// activation row: y[r] = dot(row r, x). SIMD sets use it to share activation loads across rows.
-using VecDotRowsFn = void (*)(int64_t n, const void* w, size_t w_stride, int rows, const void* x,
-                              float* y);
+// Dot products of one weight row with n_x <= kMaxBatchDot activation rows (x, x + x_stride,
+// ...): y[j * y_stride] = dot(w, row j). Batched matmul uses it so each weight block is unpacked
+// once for several activation rows.
+inline constexpr int kMaxBatchDot = 4;
+using VecDotBatchFn = void (*)(int64_t n, const void* w, const void* x, size_t x_stride, int n_x,
+                               float* y, size_t y_stride);
 
 struct DotKernel {
   VecDotFn dot = nullptr;
-  VecDotRowsFn dot_rows = nullptr;  // may be null: callers fall back to `dot`
+  VecDotBatchFn dot_batch = nullptr;  // may be null: callers fall back to `dot`
 };
 
 // Portable kernels; `dot` is null for unsupported weight types.
