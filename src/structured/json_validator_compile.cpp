@@ -20,7 +20,7 @@ constexpr std::size_t kMaxSchemaNesting = 1000;
 struct Document {
   json root;
   std::string uri;  // retrieval URI (no fragment)
-  bool modern = false;
+  Dialect dialect = Dialect::kDraft7;
 };
 
 // A schema location that an identifier names.
@@ -30,12 +30,18 @@ struct Target {
   std::string base_uri;
 };
 
-bool declares_modern_dialect(const json& root) {
-  if (!root.is_object()) return false;
+Dialect declared_dialect(const json& root) {
+  if (!root.is_object()) return Dialect::kDraft7;
   auto it = root.find("$schema");
-  if (it == root.end() || !it->is_string()) return false;
+  if (it == root.end() || !it->is_string()) return Dialect::kDraft7;
   const std::string& uri = it->get_ref<const std::string&>();
-  return uri.find("2019-09") != std::string::npos || uri.find("2020-12") != std::string::npos;
+  if (uri.find("2019-09") != std::string::npos || uri.find("2020-12") != std::string::npos) {
+    return Dialect::kModern;
+  }
+  if (uri.find("draft-04") != std::string::npos || uri.find("draft-03") != std::string::npos) {
+    return Dialect::kDraft4;
+  }
+  return Dialect::kDraft7;
 }
 
 std::string append_tokens(std::string pointer, const std::vector<std::string>& tokens) {
@@ -67,7 +73,7 @@ class Compiler final : public SchemaBuilder {
     std::string pointer = append_tokens(parent.pointer, tokens);
     auto it = bases_.find(location_key(parent.document, pointer));
     std::string base =
-        it != bases_.end() ? it->second : base_after_id(*value, parent.base_uri, parent.modern);
+        it != bases_.end() ? it->second : base_after_id(*value, parent.base_uri, parent.dialect);
     return compile_node(parent.document, pointer, base);
   }
 
@@ -94,7 +100,7 @@ class Compiler final : public SchemaBuilder {
     for (const std::string& token : tokens) {
       value = value == nullptr ? nullptr : step(*value, token);
       if (value == nullptr) fail(where, "$ref", "\"" + uri + "\" points to nothing");
-      base = base_after_id(*value, base, docs_[resource.document].modern);
+      base = base_after_id(*value, base, docs_[resource.document].dialect);
     }
     std::string pointer = append_tokens(resource.pointer, tokens);
     auto known = bases_.find(location_key(resource.document, pointer));
@@ -141,23 +147,23 @@ class Compiler final : public SchemaBuilder {
     return value;
   }
 
-  // Draft 7 ignores "$id" beside "$ref"; 2019-09 and later do not.
-  static const json* effective_id(const json& schema, bool modern) {
+  // Draft 4 spells it "id". Drafts before 2019-09 ignore it beside "$ref".
+  static const json* effective_id(const json& schema, Dialect dialect) {
     if (!schema.is_object()) return nullptr;
-    auto id = schema.find("$id");
+    auto id = schema.find(dialect == Dialect::kDraft4 ? "id" : "$id");
     if (id == schema.end() || !id->is_string()) return nullptr;
-    if (!modern && schema.contains("$ref")) return nullptr;
+    if (dialect != Dialect::kModern && schema.contains("$ref")) return nullptr;
     return &*id;
   }
 
-  static std::string base_after_id(const json& schema, const std::string& base, bool modern) {
-    const json* id = effective_id(schema, modern);
+  static std::string base_after_id(const json& schema, const std::string& base, Dialect dialect) {
+    const json* id = effective_id(schema, dialect);
     if (id == nullptr) return base;
     return split_fragment(resolve_uri(base, id->get_ref<const std::string&>())).first;
   }
 
   std::size_t add_document(const json& root, const std::string& uri) {
-    docs_.push_back({root, uri, declares_modern_dialect(root)});
+    docs_.push_back({root, uri, declared_dialect(root)});
     std::size_t doc = docs_.size() - 1;
     resources_.emplace(uri, Target{doc, "", uri});
     index(doc, docs_[doc].root, "", uri);
@@ -165,10 +171,11 @@ class Compiler final : public SchemaBuilder {
   }
 
   // Records the base URI of every schema location and the identifiers they declare.
-  void index(std::size_t doc, const json& schema, const std::string& pointer, std::string base) {
-    if (pointer.size() > kMaxSchemaNesting * 64) return;
-    bool modern = docs_[doc].modern;
-    if (const json* id = effective_id(schema, modern)) {
+  void index(std::size_t doc, const json& schema, const std::string& pointer, std::string base,
+             std::size_t depth = 0) {
+    if (depth > kMaxSchemaNesting) return;  // compile_node rejects such schemas
+    Dialect dialect = docs_[doc].dialect;
+    if (const json* id = effective_id(schema, dialect)) {
       auto [absolute, fragment] = split_fragment(resolve_uri(base, id->get<std::string>()));
       if (fragment.empty() || fragment[0] == '/') {
         resources_.emplace(absolute, Target{doc, pointer, absolute});
@@ -179,7 +186,7 @@ class Compiler final : public SchemaBuilder {
       }
       base = absolute;
     }
-    if (modern && schema.is_object()) {
+    if (dialect == Dialect::kModern && schema.is_object()) {
       auto anchor = schema.find("$anchor");
       if (anchor != schema.end() && anchor->is_string()) {
         anchors_.emplace(base + "#" + anchor->get<std::string>(), Target{doc, pointer, base});
@@ -187,7 +194,7 @@ class Compiler final : public SchemaBuilder {
     }
     bases_.emplace(location_key(doc, pointer), base);
     for_each_subschema(schema, [&](const std::vector<std::string>& tokens, const json& sub) {
-      index(doc, sub, append_tokens(pointer, tokens), base);
+      index(doc, sub, append_tokens(pointer, tokens), base, depth + 1);
     });
   }
 
@@ -217,7 +224,7 @@ class Compiler final : public SchemaBuilder {
     node.location = docs_[doc].uri + "#" + pointer;
 
     SchemaLocation where{locate(doc, pointer), doc, pointer, base, docs_[doc].uri,
-                         docs_[doc].modern};
+                         docs_[doc].dialect};
     const json& schema = *where.value;
     if (schema.is_boolean()) {
       node.is_boolean = true;
@@ -232,7 +239,7 @@ class Compiler final : public SchemaBuilder {
       throw FormatError("JSON Schema nests deeper than " + std::to_string(kMaxSchemaNesting) +
                         " levels");
     }
-    if (schema.contains("$ref") && !where.modern) {
+    if (schema.contains("$ref") && where.dialect != Dialect::kModern) {
       add_ref_keyword(*this, where, node);
     } else {
       add_ref_keyword(*this, where, node);

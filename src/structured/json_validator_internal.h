@@ -55,6 +55,11 @@ class CompiledSchema {
   std::size_t max_depth = 512;
 };
 
+// The JSON Schema version a document declares with "$schema". Draft 6/7 is the default; Draft 4
+// (and 3) spell the identifier "id" and count 1.0 as not an integer; 2019-09 and 2020-12 apply the
+// keywords beside "$ref" and know "$anchor".
+enum class Dialect { kDraft4, kDraft7, kModern };
+
 // Where a schema (or subschema) sits: which document, at which JSON pointer, under which base URI.
 struct SchemaLocation {
   const json* value = nullptr;
@@ -62,7 +67,7 @@ struct SchemaLocation {
   std::string pointer;       // JSON pointer of `value` inside its document
   std::string base_uri;      // for resolving "$ref" inside it
   std::string document_uri;  // the document's retrieval URI, for error reports
-  bool modern = false;       // document declares 2019-09 / 2020-12 (keywords beside $ref apply)
+  Dialect dialect = Dialect::kDraft7;
 
   // Location of keyword `keyword` of this schema as a URI, for error reports.
   std::string keyword_uri(std::string_view keyword) const;

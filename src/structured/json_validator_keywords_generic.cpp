@@ -27,8 +27,9 @@ unsigned type_bit(const std::string& name) {
   return 0;
 }
 
-// Draft 7: "integer" is any number with a zero fractional part, so 1.0 is an integer.
-bool matches_type(const json& value, unsigned mask) {
+// Draft 6 and later: "integer" is any number with a zero fractional part, so 1.0 is an integer.
+// Draft 4: only numbers written without a fraction are.
+bool matches_type(const json& value, unsigned mask, Dialect dialect) {
   switch (value.type()) {
     case json::value_t::null:
       return mask & kNull;
@@ -46,7 +47,8 @@ bool matches_type(const json& value, unsigned mask) {
     case json::value_t::number_float: {
       if (mask & kNumber) return true;
       double v = value.get<double>();
-      return (mask & kInteger) && std::isfinite(v) && std::floor(v) == v;
+      return (mask & kInteger) && dialect != Dialect::kDraft4 && std::isfinite(v) &&
+             std::floor(v) == v;
     }
     default:
       return false;
@@ -56,7 +58,7 @@ bool matches_type(const json& value, unsigned mask) {
 class TypeKeyword final : public Keyword {
  public:
   TypeKeyword(SchemaBuilder& builder, const SchemaLocation& where)
-      : Keyword("type", where.keyword_uri("type")) {
+      : Keyword("type", where.keyword_uri("type")), dialect_(where.dialect) {
     const json& spec = where.value->at("type");
     std::vector<std::string> names;
     if (spec.is_string()) {
@@ -78,13 +80,14 @@ class TypeKeyword final : public Keyword {
   }
 
   bool validate(const json& instance, ValidationContext& ctx) const override {
-    if (matches_type(instance, mask_)) return true;
+    if (matches_type(instance, mask_, dialect_)) return true;
     return ctx.fail(*this, "expected " + expected_ + ", got " + describe_type(instance));
   }
 
  private:
   unsigned mask_ = 0;
   std::string expected_;
+  Dialect dialect_;
 };
 
 class EnumKeyword final : public Keyword {

@@ -165,6 +165,41 @@ INSTANTIATE_TEST_SUITE_P(JsonSchemaTestSuite, Draft7Suite, ::testing::ValuesIn(k
                            return name;
                          });
 
+// Real-world schemas (GitHub, Kubernetes, JSON Schema Store, Snowplow, function-calling sets)
+// with instances labelled valid/invalid: every schema must compile and every label must agree.
+TEST(MaskBench, CompilesEverySchemaAndAgreesWithEveryLabel) {
+  std::filesystem::path dir = test::golden("maskbench");
+  RUVLLM_REQUIRE_GOLDEN(dir);
+  int files = 0, tests = 0, agreed = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    if (entry.path().extension() != ".json") continue;
+    json file = json::parse(test::read_file(entry.path()));
+    ++files;
+    std::optional<JsonSchemaValidator> validator;
+    try {
+      validator = JsonSchemaValidator::compile(file["schema"]);
+    } catch (const std::exception& e) {
+      ADD_FAILURE() << entry.path().filename() << ": " << e.what();
+      continue;
+    }
+    for (const json& test_case : file.value("tests", json::array())) {
+      ++tests;
+      bool valid = validator->is_valid(test_case["data"]);
+      if (valid == test_case["valid"].get<bool>()) {
+        ++agreed;
+      } else {
+        ADD_FAILURE() << entry.path().filename() << ": " << test_case["description"] << " expected "
+                      << test_case["valid"] << "; "
+                      << validator->validate(test_case["data"]).to_string();
+      }
+    }
+  }
+  std::cout << "[ maskbench ] " << files << " schemas compiled, " << agreed << "/" << tests
+            << " instance labels agree\n";
+  EXPECT_GT(files, 2000);
+  EXPECT_GT(tests, 5000);
+}
+
 // ---- Error reports ---------------------------------------------------------------------------
 
 JsonSchemaValidator compile(const char* schema, JsonSchemaOptions options = {}) {
@@ -283,6 +318,17 @@ TEST(JsonValidatorSemantics, Draft4BooleanExclusiveBounds) {
   EXPECT_FALSE(validator.is_valid(1));
   EXPECT_TRUE(validator.is_valid(1.5));
   EXPECT_TRUE(validator.is_valid(3));
+}
+
+TEST(JsonValidatorSemantics, Draft4DocumentsUseIdAndStrictIntegers) {
+  auto draft4 = compile(R"({"$schema": "http://json-schema.org/draft-04/schema#",
+                            "id": "https://example.com/root.json",
+                            "properties": {"n": {"type": "integer"},
+                                           "s": {"$id": "/elsewhere", "$ref": "#/definitions/s"}},
+                            "definitions": {"s": {"type": "string"}}})");
+  EXPECT_TRUE(draft4.is_valid(json::parse(R"({"n": 1, "s": "x"})")));
+  EXPECT_FALSE(draft4.is_valid(json::parse(R"({"n": 1.0})")));
+  EXPECT_FALSE(draft4.is_valid(json::parse(R"({"s": 1})")));
 }
 
 TEST(JsonValidatorSemantics, Accepts2020Spellings) {
