@@ -40,6 +40,7 @@ ForwardPass::ForwardPass(std::shared_ptr<const Model> model, int64_t n_ctx, int6
   const int64_t q_width = int64_t(c_.n_head) * c_.head_dim_k;
   const int64_t k_width = int64_t(max_kv) * c_.head_dim_k;
   const int64_t v_width = int64_t(max_kv) * c_.head_dim_v;
+  segments_.reserve(64);
   x_.resize(size_t(B * c_.n_embd));
   xn_.resize(size_t(B * c_.n_embd));
   q_.resize(size_t(B * q_width));
@@ -67,18 +68,18 @@ void ForwardPass::matmul(const kernels::WeightView& w, const float* x, int64_t n
   kernels::matmul(w, x, n, y, w.rows * w.cols * n >= kMinParallelWork ? pool_ : nullptr);
 }
 
-void ForwardPass::embed(const int32_t* tokens, int64_t n) {
+void ForwardPass::embed(const int32_t* tokens, int64_t n, float* x) {
   for (int64_t t = 0; t < n; ++t) {
     if (tokens[t] < 0 || tokens[t] >= c_.n_vocab)
       throw Error("token id " + std::to_string(tokens[t]) + " is outside the vocabulary (0.." +
                   std::to_string(c_.n_vocab - 1) + ")");
-    float* row = x_.data() + t * c_.n_embd;
+    float* row = x + t * c_.n_embd;
     kernels::get_row(w_.token_embd, tokens[t], row);
     if (c_.embedding_scale != 1.0f) kernels::scale_inplace(row, c_.embedding_scale, c_.n_embd);
   }
 }
 
-void ForwardPass::attention_block(KvCache& cache, int il, int64_t n, int64_t pos0) {
+void ForwardPass::attention_block(int il, int64_t n) {
   const LayerWeights& lw = w_.layers[size_t(il)];
   const LayerConfig& lc = c_.layers[size_t(il)];
   const int64_t q_width = int64_t(c_.n_head) * c_.head_dim_k;
@@ -108,33 +109,44 @@ void ForwardPass::attention_block(KvCache& cache, int il, int64_t n, int64_t pos
     kernels::rms_norm(k_.data(), lw.k_norm.data, c_.head_dim_k, n * lc.n_head_kv, c_.norm_eps,
                       k_.data());
   const kernels::RopeParams& rope = rope_[size_t(il)];
-  for (int64_t t = 0; t < n; ++t) {
-    kernels::rope_angles(rope, pos0 + t, rope_cos_.data(), rope_sin_.data());
-    kernels::rope_apply(q_.data() + t * q_width, c_.n_head, c_.head_dim_k, rope.n_dims, rope.neox,
-                        rope_cos_.data(), rope_sin_.data());
-    kernels::rope_apply(k_.data() + t * k_width, lc.n_head_kv, c_.head_dim_k, rope.n_dims,
-                        rope.neox, rope_cos_.data(), rope_sin_.data());
-    cache.store(il, pos0 + t, k_.data() + t * k_width, v_.data() + t * v_width);
-  }
   kernels::AttentionShape shape{c_.n_head,        lc.n_head_kv,       c_.head_dim_k,
                                 c_.head_dim_v,    c_.attention_scale, c_.attn_softcap,
                                 lc.sliding_window};
   const int64_t out_width = int64_t(c_.n_head) * c_.head_dim_v;
-  const int64_t work = n * (pos0 + n) * c_.n_head * (c_.head_dim_k + c_.head_dim_v);
-  kernels::attention(shape, q_.data(), q_width, n, pos0, cache.view(il, pos0 + n), mixed_.data(),
-                     out_width, att_scratch_.data(), work >= kMinParallelWork ? pool_ : nullptr);
+  for (const Segment& seg : segments_) {
+    for (int64_t i = 0; i < seg.n; ++i) {
+      const int64_t t = seg.begin + i;
+      kernels::rope_angles(rope, seg.pos0 + i, rope_cos_.data(), rope_sin_.data());
+      kernels::rope_apply(q_.data() + t * q_width, c_.n_head, c_.head_dim_k, rope.n_dims, rope.neox,
+                          rope_cos_.data(), rope_sin_.data());
+      kernels::rope_apply(k_.data() + t * k_width, lc.n_head_kv, c_.head_dim_k, rope.n_dims,
+                          rope.neox, rope_cos_.data(), rope_sin_.data());
+      seg.cache->store(il, seg.pos0 + i, k_.data() + t * k_width, v_.data() + t * v_width);
+    }
+    const int64_t n_kv = seg.pos0 + seg.n;
+    const int64_t work = seg.n * n_kv * c_.n_head * (c_.head_dim_k + c_.head_dim_v);
+    kernels::attention(shape, q_.data() + seg.begin * q_width, q_width, seg.n, seg.pos0,
+                       seg.cache->view(il, n_kv), mixed_.data() + seg.begin * out_width, out_width,
+                       att_scratch_.data(), work >= kMinParallelWork ? pool_ : nullptr);
+  }
   matmul(lw.wo, mixed_.data(), n, proj_.data());
   if (lw.bo) kernels::add_bias(proj_.data(), lw.bo.data, c_.n_embd, n);
 }
 
-void ForwardPass::conv_block(KvCache& cache, int il, int64_t n) {
+void ForwardPass::conv_block(int il, int64_t n) {
   const LayerWeights& lw = w_.layers[size_t(il)];
+  matmul(lw.conv_in, xn_.data(), n, gate_.data());
+  for (const Segment& seg : segments_) conv_sequence(il, seg);
+  matmul(lw.conv_out, mixed_.data(), n, proj_.data());
+}
+
+// The causal convolution of one sequence's tokens, continuing from its cached window.
+void ForwardPass::conv_sequence(int il, const Segment& seg) {
   const int64_t E = c_.n_embd;
   const int64_t L = c_.conv_kernel;
-  float* state = cache.conv_state(il);        // L - 1 rows, oldest first
-  const float* kernel = lw.conv_kernel.data;  // channel-major: kernel[ch * L + tap]
-  matmul(lw.conv_in, xn_.data(), n, gate_.data());
-  for (int64_t t = 0; t < n; ++t) {
+  float* state = seg.cache->conv_state(il);                      // L - 1 rows, oldest first
+  const float* kernel = w_.layers[size_t(il)].conv_kernel.data;  // kernel[ch * L + tap]
+  for (int64_t t = seg.begin; t < seg.begin + seg.n; ++t) {
     const float* b = gate_.data() + t * 3 * E;
     const float* c = b + E;
     const float* h = c + E;
@@ -149,7 +161,6 @@ void ForwardPass::conv_block(KvCache& cache, int il, int64_t n) {
       out[ch] = c[ch] * acc;
     }
   }
-  matmul(lw.conv_out, mixed_.data(), n, proj_.data());
 }
 
 void ForwardPass::ffn_block(int il, int64_t n) {
@@ -173,20 +184,37 @@ void ForwardPass::ffn_block(int il, int64_t n) {
 
 void ForwardPass::run(KvCache& cache, const int32_t* tokens, int64_t n, bool all_logits,
                       float* logits) {
-  if (n <= 0 || n > max_batch_) throw Error("forward pass: batch size out of range");
-  const int64_t pos0 = cache.n_past();
-  if (pos0 + n > cache.n_ctx() || pos0 + n > n_ctx_)
-    throw Error("context is full: " + std::to_string(pos0) + " + " + std::to_string(n) +
-                " tokens exceed the context size " + std::to_string(cache.n_ctx()));
+  const SequenceInput input{&cache, std::span<const int32_t>(tokens, size_t(n)), all_logits,
+                            logits};
+  run(std::span<const SequenceInput>(&input, 1));
+}
+
+void ForwardPass::run(std::span<const SequenceInput> inputs) {
+  segments_.clear();
+  int64_t n = 0;
+  for (const SequenceInput& in : inputs) {
+    const int64_t len = int64_t(in.tokens.size());
+    const int64_t pos0 = in.cache->n_past();
+    if (len <= 0) throw Error("forward pass: every sequence needs at least one token");
+    if (pos0 + len > in.cache->n_ctx() || pos0 + len > n_ctx_)
+      throw Error("context is full: " + std::to_string(pos0) + " + " + std::to_string(len) +
+                  " tokens exceed the context size " + std::to_string(in.cache->n_ctx()));
+    for (const Segment& other : segments_)
+      if (other.cache == in.cache) throw Error("forward pass: a sequence appears twice in a batch");
+    segments_.push_back(Segment{in.cache, n, len, pos0, in.all_logits, in.logits});
+    n += len;
+  }
+  if (n > max_batch_) throw Error("forward pass: batch size out of range");
   const int64_t E = c_.n_embd;
-  embed(tokens, n);
+  for (const Segment& seg : segments_)
+    embed(inputs[size_t(&seg - segments_.data())].tokens.data(), seg.n, x_.data() + seg.begin * E);
   for (int il = 0; il < c_.n_layer; ++il) {
     const LayerWeights& lw = w_.layers[size_t(il)];
     kernels::rms_norm(x_.data(), lw.attn_norm.data, E, n, c_.norm_eps, xn_.data());
     if (c_.layers[size_t(il)].kind == LayerKind::Attention)
-      attention_block(cache, il, n, pos0);
+      attention_block(il, n);
     else
-      conv_block(cache, il, n);
+      conv_block(il, n);
     if (lw.post_attn_norm)
       kernels::rms_norm(proj_.data(), lw.post_attn_norm.data, E, n, c_.norm_eps, proj_.data());
     kernels::add_inplace(x_.data(), proj_.data(), n * E);
@@ -197,13 +225,36 @@ void ForwardPass::run(KvCache& cache, const int32_t* tokens, int64_t n, bool all
       kernels::rms_norm(proj_.data(), lw.post_ffn_norm.data, E, n, c_.norm_eps, proj_.data());
     kernels::add_inplace(x_.data(), proj_.data(), n * E);
   }
-  cache.set_n_past(pos0 + n);
+  for (const Segment& seg : segments_) seg.cache->set_n_past(seg.pos0 + seg.n);
+  output(n);
+}
 
-  const int64_t first = all_logits ? 0 : n - 1;
-  const int64_t rows = n - first;
-  kernels::rms_norm(x_.data() + first * E, w_.output_norm.data, E, rows, c_.norm_eps, xn_.data());
-  matmul(w_.output, xn_.data(), rows, logits);
-  if (c_.final_softcap > 0) kernels::softcap_inplace(logits, c_.final_softcap, rows * c_.n_vocab);
+// Final norm and output head for the rows that want logits, in one product over all sequences.
+void ForwardPass::output(int64_t n) {
+  const int64_t E = c_.n_embd, V = c_.n_vocab;
+  int64_t rows = 0;
+  for (const Segment& seg : segments_) {
+    const int64_t first = seg.all_logits ? seg.begin : seg.begin + seg.n - 1;
+    const int64_t count = seg.begin + seg.n - first;
+    kernels::rms_norm(x_.data() + first * E, w_.output_norm.data, E, count, c_.norm_eps,
+                      xn_.data() + rows * E);
+    rows += count;
+  }
+  // One sequence writes straight into its buffer; several share one product through scratch.
+  float* out = segments_.size() == 1 ? segments_[0].logits : nullptr;
+  if (!out) {
+    if (int64_t(logits_.size()) < rows * V) logits_.resize(size_t(rows * V));
+    out = logits_.data();
+  }
+  matmul(w_.output, xn_.data(), rows, out);
+  if (c_.final_softcap > 0) kernels::softcap_inplace(out, c_.final_softcap, rows * V);
+  if (out != logits_.data()) return;
+  int64_t row = 0;
+  for (const Segment& seg : segments_) {
+    const int64_t count = seg.all_logits ? seg.n : 1;
+    std::memcpy(seg.logits, out + row * V, size_t(count * V) * sizeof(float));
+    row += count;
+  }
 }
 
 }  // namespace ruvllm

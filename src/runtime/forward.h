@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <vector>
 
 #include "core/thread_pool.h"
@@ -32,11 +33,35 @@ class ForwardPass {
   // Requires 0 < n <= max_batch and room in the cache; throws Error for invalid token ids.
   void run(KvCache& cache, const int32_t* tokens, int64_t n, bool all_logits, float* logits);
 
+  // Several sequences at once (continuous batching): their tokens go through every matrix
+  // product together, so the weights are read once for all of them; attention and convolution
+  // state stay per sequence. Each input as for run() above; distinct caches; at most max_batch
+  // tokens in total.
+  struct SequenceInput {
+    KvCache* cache;
+    std::span<const int32_t> tokens;
+    bool all_logits;
+    float* logits;
+  };
+  void run(std::span<const SequenceInput> inputs);
+
  private:
-  void embed(const int32_t* tokens, int64_t n);
-  void attention_block(KvCache& cache, int il, int64_t n, int64_t pos0);
-  void conv_block(KvCache& cache, int il, int64_t n);
+  // One sequence's rows [begin, begin + n) of the batch, at positions pos0...
+  struct Segment {
+    KvCache* cache;
+    int64_t begin;
+    int64_t n;
+    int64_t pos0;
+    bool all_logits;
+    float* logits;
+  };
+
+  void embed(const int32_t* tokens, int64_t n, float* x);
+  void attention_block(int il, int64_t n);
+  void conv_block(int il, int64_t n);
+  void conv_sequence(int il, const Segment& seg);
   void ffn_block(int il, int64_t n);
+  void output(int64_t n);
   void matmul(const kernels::WeightView& w, const float* x, int64_t n, float* y);
 
   std::shared_ptr<const Model> model_;
@@ -58,6 +83,8 @@ class ForwardPass {
   std::vector<float> att_scratch_;
   std::vector<float> rope_cos_, rope_sin_;
   int64_t att_scratch_per_thread_ = 0;
+  std::vector<Segment> segments_;  // of the current run
+  std::vector<float> logits_;      // output rows of multi-sequence runs
 };
 
 }  // namespace ruvllm

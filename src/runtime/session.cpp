@@ -44,6 +44,56 @@ std::span<float> Session::last_logits() {
   return std::span<float>(logits_.data() + last_row_ * n_vocab(), size_t(n_vocab()));
 }
 
+void Session::eval_batch(std::span<const BatchItem> items) {
+  if (items.empty()) return;
+  for (size_t i = 0; i < items.size(); ++i) {
+    const Session& s = *items[i].session;
+    if (s.model_ != items[0].session->model_)
+      throw Error("eval_batch: all sessions must use the same model");
+    for (size_t j = 0; j < i; ++j)
+      if (items[j].session == items[i].session) throw Error("eval_batch: a session appears twice");
+    const int64_t n = int64_t(items[i].tokens.size());
+    if (s.n_past() + n > s.n_ctx())
+      throw ContextFullError("context is full: " + std::to_string(s.n_past()) + " tokens + " +
+                             std::to_string(n) + " new exceed the context size of " +
+                             std::to_string(s.n_ctx()));
+  }
+  // The pass of the session with the largest context has scratch for every sequence's attention.
+  Session* host = items[0].session;
+  for (const BatchItem& item : items)
+    if (item.session->n_ctx() > host->n_ctx()) host = item.session;
+  ForwardPass& forward = host->forward_;
+  const int64_t budget = forward.max_batch();
+  std::vector<size_t> done(items.size(), 0);
+  std::vector<ForwardPass::SequenceInput> inputs;
+  inputs.reserve(items.size());
+  std::vector<size_t> which;
+  which.reserve(items.size());
+  for (;;) {
+    inputs.clear();
+    which.clear();
+    int64_t room = budget;
+    for (size_t i = 0; i < items.size() && room > 0; ++i) {
+      const size_t left = items[i].tokens.size() - done[i];
+      if (left == 0) continue;
+      const size_t take = std::min<size_t>(left, size_t(room));
+      Session& s = *items[i].session;
+      inputs.push_back(
+          {&s.cache_, items[i].tokens.subspan(done[i], take), false, s.logits_.data()});
+      which.push_back(i);
+      room -= int64_t(take);
+    }
+    if (inputs.empty()) break;
+    forward.run(inputs);
+    for (size_t k = 0; k < inputs.size(); ++k) {
+      Session& s = *items[which[k]].session;
+      s.tokens_.insert(s.tokens_.end(), inputs[k].tokens.begin(), inputs[k].tokens.end());
+      s.last_row_ = 0;
+      done[which[k]] += inputs[k].tokens.size();
+    }
+  }
+}
+
 void Session::truncate(int64_t n) {
   cache_.truncate(n);
   tokens_.resize(size_t(n));

@@ -51,6 +51,17 @@ class Session {
   // The logits row of the last evaluated token.
   std::span<float> last_logits();
 
+  // Evaluates new tokens of several sessions of the same model in shared forward passes
+  // (continuous batching: each weight matrix is read once for all of them), e.g. one decode
+  // token per generating session plus a prompt chunk of another. Afterwards each session's
+  // last_logits() is that of its last token. Throws ContextFullError (before evaluating
+  // anything) when a session has no room, Error for mixed models or a repeated session.
+  struct BatchItem {
+    Session* session;
+    std::span<const int32_t> tokens;
+  };
+  static void eval_batch(std::span<const BatchItem> items);
+
   // Forgets everything after the first n tokens (see KvCache::truncate).
   void truncate(int64_t n);
   void clear() { truncate(0); }

@@ -105,3 +105,68 @@ TEST(Session, RecurrentStateCannotBeRewoundMidway) {
 
 }  // namespace
 }  // namespace ruvllm
+
+namespace ruvllm {
+namespace {
+
+// Several sequences in one forward pass give each the logits it gets alone.
+void check_batch_matches_alone(const std::string& model_name) {
+  auto model = Model::load(test::golden("models/" + model_name + ".gguf").string());
+  const std::vector<int32_t> a = {1, 403, 407, 261, 378, 432};
+  const std::vector<int32_t> b = {1, 376, 352, 414};
+  const std::vector<int32_t> c = {1, 309, 395, 368, 302, 416, 422};
+  std::vector<std::vector<float>> expected;
+  for (const auto* seq : {&a, &b, &c}) {
+    Session alone(model, {}, nullptr);
+    alone.eval(std::span(*seq).first(seq->size() - 1));
+    auto l = alone.eval(std::span(*seq).last(1));
+    expected.emplace_back(l.begin(), l.end());
+  }
+  // The largest context hosts the pass; its batch limit of 4 forces prompts to be split.
+  Session sa(model, SessionParams{.n_ctx = 64}, nullptr),
+      sb(model, SessionParams{.n_ctx = 32}, nullptr),
+      sc(model, SessionParams{.n_ctx = 128, .max_batch = 4}, nullptr);
+  // Prompts (minus their last token) together, with a batch limit that forces splitting...
+  Session::BatchItem prompts[] = {{&sa, std::span(a).first(a.size() - 1)},
+                                  {&sb, std::span(b).first(b.size() - 1)},
+                                  {&sc, std::span(c).first(c.size() - 1)}};
+  Session::eval_batch(prompts);
+  // ...then one decode token each in one pass.
+  Session::BatchItem step[] = {
+      {&sa, std::span(a).last(1)}, {&sb, std::span(b).last(1)}, {&sc, std::span(c).last(1)}};
+  Session::eval_batch(step);
+  Session* sessions[] = {&sa, &sb, &sc};
+  for (int i = 0; i < 3; ++i) {
+    const size_t len = i == 0 ? a.size() : i == 1 ? b.size() : c.size();
+    EXPECT_EQ(sessions[i]->n_past(), int64_t(len));
+    EXPECT_LT(max_abs_diff(expected[size_t(i)], sessions[i]->last_logits()), 1e-4) << i;
+  }
+}
+
+TEST(SessionBatch, SequencesBatchedTogetherMatchEvaluationAlone) {
+  RUVLLM_REQUIRE_GOLDEN(test::golden("models/tiny-llama-f32.gguf"));
+  check_batch_matches_alone("tiny-llama-f32");
+}
+
+TEST(SessionBatch, RecurrentAndSlidingWindowModelsBatchToo) {
+  RUVLLM_REQUIRE_GOLDEN(test::golden("models/tiny-lfm2-f32.gguf"));
+  check_batch_matches_alone("tiny-lfm2-f32");
+  RUVLLM_REQUIRE_GOLDEN(test::golden("models/tiny-gemma2-f16.gguf"));
+  check_batch_matches_alone("tiny-gemma2-f16");
+}
+
+TEST(SessionBatch, RejectsFullContextsAndRepeatedSessions) {
+  RUVLLM_REQUIRE_GOLDEN(test::golden("models/stories260Ktok512.gguf"));
+  auto model = stories();
+  Session a(model, SessionParams{.n_ctx = 4}, nullptr), b(model, {}, nullptr);
+  Session::BatchItem too_long[] = {{&b, std::span(kTokens).first(2)},
+                                   {&a, std::span(kTokens).first(5)}};
+  EXPECT_THROW(Session::eval_batch(too_long), ContextFullError);
+  EXPECT_EQ(b.n_past(), 0);  // nothing evaluated
+  Session::BatchItem twice[] = {{&b, std::span(kTokens).first(1)},
+                                {&b, std::span(kTokens).first(1)}};
+  EXPECT_THROW(Session::eval_batch(twice), Error);
+}
+
+}  // namespace
+}  // namespace ruvllm
