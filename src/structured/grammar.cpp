@@ -1,0 +1,160 @@
+#include "structured/grammar.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <functional>
+
+#include "core/error.h"
+
+namespace ruvllm::structured {
+
+uint32_t Grammar::add_byte_set(const ByteSet& set) {
+  for (size_t i = 0; i < byte_sets_.size(); ++i) {
+    if (byte_sets_[i] == set) return static_cast<uint32_t>(i);
+  }
+  byte_sets_.push_back(set);
+  return static_cast<uint32_t>(byte_sets_.size() - 1);
+}
+
+uint32_t Grammar::add_rule(std::string name) {
+  rules_.push_back(GrammarRule{std::move(name), {}});
+  return static_cast<uint32_t>(rules_.size() - 1);
+}
+
+std::vector<bool> Grammar::nullable_rules() const {
+  std::vector<bool> nullable(rules_.size(), false);
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (size_t r = 0; r < rules_.size(); ++r) {
+      if (nullable[r]) continue;
+      for (const auto& alt : rules_[r].alternatives) {
+        bool all = true;
+        for (const auto& e : alt) {
+          if (e.kind == GrammarElement::Kind::kBytes || !nullable[e.index]) {
+            all = false;
+            break;
+          }
+        }
+        if (all) {
+          nullable[r] = true;
+          changed = true;
+          break;
+        }
+      }
+    }
+  }
+  return nullable;
+}
+
+void Grammar::check_no_left_recursion() const {
+  // Edge r -> s when s can be the first thing r matches (only nullable rules before it). A
+  // cycle of such edges loops the matcher without consuming input; it is only harmful when
+  // some edge on it is a call that returns (not a tail call), because each turn then pushes a
+  // stack frame. Tail-call cycles, as in (x?)*, are fine.
+  const std::vector<bool> nullable = nullable_rules();
+  struct Edge {
+    uint32_t to;
+    bool tail;
+  };
+  const size_t n = rules_.size();
+  std::vector<std::vector<Edge>> edges(n);
+  for (size_t r = 0; r < n; ++r) {
+    for (const auto& alt : rules_[r].alternatives) {
+      for (size_t i = 0; i < alt.size(); ++i) {
+        const auto& e = alt[i];
+        if (e.kind == GrammarElement::Kind::kBytes) break;
+        edges[r].push_back({e.index, i + 1 == alt.size()});
+        if (!nullable[e.index]) break;
+      }
+    }
+  }
+  // Tarjan's strongly connected components, iteratively.
+  std::vector<int> index(n, -1), low(n, 0), comp(n, -1);
+  std::vector<bool> on_stack(n, false);
+  std::vector<uint32_t> stack;
+  int counter = 0, n_comp = 0;
+  for (uint32_t start = 0; start < n; ++start) {
+    if (index[start] >= 0) continue;
+    std::vector<std::pair<uint32_t, size_t>> work{{start, 0}};
+    index[start] = low[start] = counter++;
+    stack.push_back(start);
+    on_stack[start] = true;
+    while (!work.empty()) {
+      auto& [v, next] = work.back();
+      if (next < edges[v].size()) {
+        const uint32_t w = edges[v][next++].to;
+        if (index[w] < 0) {
+          index[w] = low[w] = counter++;
+          stack.push_back(w);
+          on_stack[w] = true;
+          work.push_back({w, 0});
+        } else if (on_stack[w]) {
+          low[v] = std::min(low[v], index[w]);
+        }
+        continue;
+      }
+      if (low[v] == index[v]) {
+        while (true) {
+          const uint32_t w = stack.back();
+          stack.pop_back();
+          on_stack[w] = false;
+          comp[w] = n_comp;
+          if (w == v) break;
+        }
+        ++n_comp;
+      }
+      const uint32_t done = v;
+      work.pop_back();
+      if (!work.empty()) low[work.back().first] = std::min(low[work.back().first], low[done]);
+    }
+  }
+  for (uint32_t r = 0; r < n; ++r) {
+    for (const Edge& e : edges[r]) {
+      if (!e.tail && comp[e.to] == comp[r]) {
+        throw FormatError("grammar: rule '" + rules_[e.to].name +
+                          "' is left-recursive (it can reach itself without consuming input)");
+      }
+    }
+  }
+}
+
+static std::string byte_set_to_string(const ByteSet& set) {
+  std::string out = "[";
+  for (unsigned b = 0; b < 256;) {
+    if (!set.contains(static_cast<uint8_t>(b))) {
+      ++b;
+      continue;
+    }
+    unsigned e = b;
+    while (e + 1 < 256 && set.contains(static_cast<uint8_t>(e + 1))) ++e;
+    char buf[24];
+    if (e == b) {
+      std::snprintf(buf, sizeof buf, "\\x%02X", b);
+    } else {
+      std::snprintf(buf, sizeof buf, "\\x%02X-\\x%02X", b, e);
+    }
+    out += buf;
+    b = e + 1;
+  }
+  return out + "]";
+}
+
+std::string Grammar::to_string() const {
+  std::string out;
+  for (const auto& rule : rules_) {
+    out += rule.name + " ::=";
+    for (size_t a = 0; a < rule.alternatives.size(); ++a) {
+      if (a) out += " |";
+      for (const auto& e : rule.alternatives[a]) {
+        out += ' ';
+        out += e.kind == GrammarElement::Kind::kRule ? rules_[e.index].name
+                                                     : byte_set_to_string(byte_sets_[e.index]);
+      }
+      if (rule.alternatives[a].empty()) out += " \"\"";
+    }
+    out += '\n';
+  }
+  return out;
+}
+
+}  // namespace ruvllm::structured

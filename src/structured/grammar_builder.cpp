@@ -1,0 +1,229 @@
+#include "structured/grammar_builder.h"
+
+#include <unordered_map>
+#include <unordered_set>
+
+#include "core/error.h"
+
+namespace ruvllm::structured {
+
+namespace {
+
+class Lowering {
+ public:
+  Grammar run(const std::vector<GbnfRule>& rules, std::string_view root) {
+    for (const auto& r : rules) {
+      if (rule_ids_.count(r.name))
+        throw FormatError("GBNF grammar: rule '" + r.name + "' is defined twice");
+      rule_ids_[r.name] = grammar_.add_rule(r.name);
+    }
+    auto it = rule_ids_.find(std::string(root));
+    if (it == rule_ids_.end()) {
+      throw FormatError("GBNF grammar: no '" + std::string(root) + "' rule");
+    }
+    grammar_.set_root(it->second);
+    for (const auto& r : rules) {
+      const uint32_t id = rule_ids_.at(r.name);
+      auto alts = lower_alternatives(r.body);
+      grammar_.rule(id).alternatives = std::move(alts);
+    }
+    splice_classes();
+    grammar_.check_no_left_recursion();
+    return std::move(grammar_);
+  }
+
+ private:
+  std::vector<GrammarSequence> lower_alternatives(const GbnfExpr& e) {
+    std::vector<GrammarSequence> alts;
+    if (e.kind == GbnfExpr::Kind::kAlternation) {
+      for (const auto& c : e.children) {
+        GrammarSequence seq;
+        lower_into(c, seq);
+        alts.push_back(std::move(seq));
+      }
+    } else {
+      GrammarSequence seq;
+      lower_into(e, seq);
+      alts.push_back(std::move(seq));
+    }
+    return alts;
+  }
+
+  // A key identifying a list of alternatives, for sharing identical helper rules.
+  static std::string key_of(const std::vector<GrammarSequence>& alts) {
+    std::string key;
+    for (const auto& alt : alts) {
+      for (const auto& e : alt) {
+        key += e.kind == GrammarElement::Kind::kRule ? 'r' : 'b';
+        key += std::to_string(e.index);
+        key += ',';
+      }
+      key += '|';
+    }
+    return key;
+  }
+
+  uint32_t helper_rule(const std::string& kind, std::vector<GrammarSequence> alts) {
+    std::string key = kind + ":" + key_of(alts);
+    auto it = helpers_.find(key);
+    if (it != helpers_.end()) return it->second;
+    uint32_t id = grammar_.add_rule("_" + kind + std::to_string(helpers_.size()));
+    grammar_.rule(id).alternatives = std::move(alts);
+    helpers_.emplace(std::move(key), id);
+    return id;
+  }
+
+  void lower_into(const GbnfExpr& e, GrammarSequence& out) {
+    switch (e.kind) {
+      case GbnfExpr::Kind::kSequence:
+        for (const auto& c : e.children) lower_into(c, out);
+        return;
+      case GbnfExpr::Kind::kAlternation:
+        out.push_back(GrammarElement::rule(helper_rule("alt", lower_alternatives(e))));
+        return;
+      case GbnfExpr::Kind::kLiteral: {
+        std::string bytes;
+        for (uint32_t cp : e.code_points) append_utf8(cp, bytes);
+        for (char c : bytes) {
+          ByteSet set;
+          set.insert(static_cast<uint8_t>(c));
+          out.push_back(GrammarElement::bytes(grammar_.add_byte_set(set)));
+        }
+        return;
+      }
+      case GbnfExpr::Kind::kCharClass:
+        lower_char_class(e, out);
+        return;
+      case GbnfExpr::Kind::kRuleRef: {
+        auto it = rule_ids_.find(e.name);
+        if (it == rule_ids_.end()) {
+          throw FormatError("GBNF grammar: reference to undefined rule '" + e.name + "'");
+        }
+        out.push_back(GrammarElement::rule(it->second));
+        return;
+      }
+      case GbnfExpr::Kind::kRepeat:
+        lower_repeat(e, out);
+        return;
+    }
+  }
+
+  void lower_char_class(const GbnfExpr& e, GrammarSequence& out) {
+    std::vector<CodePointRange> ranges =
+        e.negated ? complement_ranges(e.ranges) : normalize_ranges(e.ranges);
+    bool ascii = true;
+    for (const auto& r : ranges) ascii = ascii && r.hi < 0x80;
+    if (ascii) {
+      ByteSet set;
+      for (const auto& r : ranges) {
+        set.insert_range(static_cast<uint8_t>(r.lo), static_cast<uint8_t>(r.hi));
+      }
+      out.push_back(GrammarElement::bytes(grammar_.add_byte_set(set)));
+      return;
+    }
+    std::vector<GrammarSequence> alts;
+    for (const auto& seq : utf8_sequences(ranges)) {
+      GrammarSequence alt;
+      for (const auto& br : seq) {
+        ByteSet set;
+        set.insert_range(br.lo, br.hi);
+        alt.push_back(GrammarElement::bytes(grammar_.add_byte_set(set)));
+      }
+      alts.push_back(std::move(alt));
+    }
+    // Merge single-byte alternatives into one set so the ASCII part stays one element.
+    ByteSet singles;
+    std::vector<GrammarSequence> merged;
+    bool any_single = false;
+    for (auto& alt : alts) {
+      if (alt.size() == 1) {
+        const ByteSet& s = grammar_.byte_set(alt[0].index);
+        for (int w = 0; w < 4; ++w) singles.words[w] |= s.words[w];
+        any_single = true;
+      } else {
+        merged.push_back(std::move(alt));
+      }
+    }
+    if (any_single)
+      merged.insert(merged.begin(), {GrammarElement::bytes(grammar_.add_byte_set(singles))});
+    const uint32_t id = helper_rule("class", std::move(merged));
+    class_rules_.insert(id);
+    out.push_back(GrammarElement::rule(id));
+  }
+
+  void lower_repeat(const GbnfExpr& e, GrammarSequence& out) {
+    GrammarSequence item;
+    lower_into(e.children[0], item);
+    for (uint32_t i = 0; i < e.min_count; ++i) out.insert(out.end(), item.begin(), item.end());
+    if (e.max_count == e.min_count) return;
+    if (e.max_count == GbnfExpr::kUnbounded) {
+      // star ::= item star | ""  (the self-reference is a tail call, so stacks stay flat)
+      std::string key = "star:" + key_of({item});
+      auto it = helpers_.find(key);
+      if (it != helpers_.end()) {
+        out.push_back(GrammarElement::rule(it->second));
+        return;
+      }
+      uint32_t id = grammar_.add_rule("_star" + std::to_string(helpers_.size()));
+      GrammarSequence loop = item;
+      loop.push_back(GrammarElement::rule(id));
+      grammar_.rule(id).alternatives = {loop, {}};
+      helpers_.emplace(std::move(key), id);
+      out.push_back(GrammarElement::rule(id));
+      return;
+    }
+    // opt_1 ::= item | "" ; opt_k ::= item opt_{k-1} | ""
+    uint32_t prev = helper_rule("opt", {item, {}});
+    for (uint32_t k = 2; k <= e.max_count - e.min_count; ++k) {
+      GrammarSequence alt = item;
+      alt.push_back(GrammarElement::rule(prev));
+      prev = helper_rule("opt", {alt, {}});
+    }
+    out.push_back(GrammarElement::rule(prev));
+  }
+
+  // Inlines the first non-ASCII class helper of every alternative (x [class] y becomes one
+  // alternative per UTF-8 byte sequence of the class), so a loop such as a string body stays in
+  // one rule while it consumes multi-byte characters.
+  void splice_classes() {
+    constexpr size_t kMaxSplice = 16;
+    for (uint32_t r = 0; r < grammar_.rules().size(); ++r) {
+      if (class_rules_.count(r)) continue;
+      std::vector<GrammarSequence> out;
+      for (const auto& alt : grammar_.rule(r).alternatives) {
+        size_t at = alt.size();
+        for (size_t i = 0; i < alt.size(); ++i) {
+          if (alt[i].kind == GrammarElement::Kind::kRule && class_rules_.count(alt[i].index) &&
+              grammar_.rule(alt[i].index).alternatives.size() <= kMaxSplice) {
+            at = i;
+            break;
+          }
+        }
+        if (at == alt.size()) {
+          out.push_back(alt);
+          continue;
+        }
+        for (const auto& piece : grammar_.rule(alt[at].index).alternatives) {
+          GrammarSequence spliced(alt.begin(), alt.begin() + at);
+          spliced.insert(spliced.end(), piece.begin(), piece.end());
+          spliced.insert(spliced.end(), alt.begin() + at + 1, alt.end());
+          out.push_back(std::move(spliced));
+        }
+      }
+      grammar_.rule(r).alternatives = std::move(out);
+    }
+  }
+
+  Grammar grammar_;
+  std::unordered_set<uint32_t> class_rules_;
+  std::unordered_map<std::string, uint32_t> rule_ids_;
+  std::unordered_map<std::string, uint32_t> helpers_;
+};
+
+}  // namespace
+
+Grammar build_grammar(const std::vector<GbnfRule>& rules, std::string_view root) {
+  return Lowering().run(rules, root);
+}
+
+}  // namespace ruvllm::structured

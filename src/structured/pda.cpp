@@ -1,0 +1,261 @@
+#include "structured/pda.h"
+
+#include <algorithm>
+#include <unordered_map>
+
+namespace ruvllm::structured {
+
+Pda::Pda(const Grammar& grammar) : root_(grammar.root()) {
+  const auto& rules = grammar.rules();
+  alt_starts_.resize(rules.size());
+  for (uint32_t r = 0; r < rules.size(); ++r) {
+    for (const auto& alt : rules[r].alternatives) {
+      alt_starts_[r].push_back(static_cast<uint32_t>(kind_.size()));
+      for (const auto& e : alt) {
+        if (e.kind == GrammarElement::Kind::kBytes) {
+          kind_.push_back(Kind::kBytes);
+          arg_.push_back(0);
+          sets_.push_back(grammar.byte_set(e.index));
+        } else {
+          kind_.push_back(Kind::kRule);
+          arg_.push_back(e.index);
+          sets_.push_back(ByteSet{});
+        }
+        rule_of_.push_back(r);
+      }
+      kind_.push_back(Kind::kEnd);
+      arg_.push_back(0);
+      sets_.push_back(ByteSet{});
+      rule_of_.push_back(r);
+    }
+  }
+  compute_follow_sets();
+}
+
+void Pda::compute_follow_sets() {
+  const size_t n = alt_starts_.size();
+  auto unite = [](ByteSet& into, const ByteSet& from) {
+    bool changed = false;
+    for (int w = 0; w < 4; ++w) {
+      const uint64_t merged = into.words[w] | from.words[w];
+      changed |= merged != into.words[w];
+      into.words[w] = merged;
+    }
+    return changed;
+  };
+  // FIRST sets and nullability.
+  std::vector<ByteSet> first(n);
+  std::vector<bool> nullable(n, false);
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (uint32_t r = 0; r < n; ++r) {
+      for (uint32_t p : alt_starts_[r]) {
+        for (;; ++p) {
+          if (kind_[p] == Kind::kEnd) {
+            if (!nullable[r]) nullable[r] = changed = true;
+            break;
+          }
+          if (kind_[p] == Kind::kBytes) {
+            changed |= unite(first[r], sets_[p]);
+            break;
+          }
+          changed |= unite(first[r], first[arg_[p]]);
+          if (!nullable[arg_[p]]) break;
+        }
+      }
+    }
+  }
+  follow_.assign(n, ByteSet{});
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (uint32_t r = 0; r < n; ++r) {
+      for (uint32_t start : alt_starts_[r]) {
+        for (uint32_t p = start; kind_[p] != Kind::kEnd; ++p) {
+          if (kind_[p] != Kind::kRule) continue;
+          // What can follow the call at p: FIRST of the rest, and r's FOLLOW if the rest can
+          // be empty.
+          ByteSet after;
+          uint32_t q = p + 1;
+          for (;; ++q) {
+            if (kind_[q] == Kind::kEnd) {
+              unite(after, follow_[r]);
+              break;
+            }
+            if (kind_[q] == Kind::kBytes) {
+              unite(after, sets_[q]);
+              break;
+            }
+            unite(after, first[arg_[q]]);
+            if (!nullable[arg_[q]]) break;
+          }
+          changed |= unite(follow_[arg_[p]], after);
+        }
+      }
+    }
+  }
+}
+
+namespace {
+inline uint64_t mix(uint64_t h, uint64_t v) {
+  h ^= v + 0x9E3779B97F4A7C15ull + (h << 6) + (h >> 2);
+  h *= 0xFF51AFD7ED558CCDull;
+  return h ^ (h >> 33);
+}
+}  // namespace
+
+uint64_t Pda::structural_hash(uint32_t pos) const {
+  // Number reachable rules in BFS order from the position's rule, then hash their bodies.
+  std::unordered_map<uint32_t, uint32_t> order;
+  std::vector<uint32_t> queue{rule_of_[pos]};
+  order[rule_of_[pos]] = 0;
+  uint64_t h = 0x1234567;
+  for (size_t qi = 0; qi < queue.size(); ++qi) {
+    const uint32_t r = queue[qi];
+    h = mix(h, 0xA17 + alt_starts_[r].size());
+    for (uint32_t start : alt_starts_[r]) {
+      for (uint32_t p = start;; ++p) {
+        if (kind_[p] == Kind::kEnd) {
+          h = mix(h, 0xE4D);
+          break;
+        }
+        if (kind_[p] == Kind::kBytes) {
+          for (uint64_t w : sets_[p].words) h = mix(h, w);
+        } else {
+          auto [it, fresh] = order.emplace(arg_[p], static_cast<uint32_t>(queue.size()));
+          if (fresh) queue.push_back(arg_[p]);
+          h = mix(h, 0xCA11 + (uint64_t{it->second} << 8));
+        }
+      }
+    }
+  }
+  const uint32_t rule = rule_of_[pos];
+  return mix(h, pos - alt_starts_[rule][0]);
+}
+
+StackPool::StackPool() {
+  clear();
+}
+
+void StackPool::clear() {
+  nodes_.clear();
+  nodes_.push_back({~0u, ~0u});  // kBottom
+  nodes_.push_back({~0u, ~1u});  // kUnknownCaller
+  slots_.assign(1024, 0);
+}
+
+static inline size_t slot_hash(uint32_t pos, uint32_t parent) {
+  uint64_t k = (uint64_t{pos} << 32) | parent;
+  k *= 0x9E3779B97F4A7C15ull;
+  return static_cast<size_t>(k >> 29);
+}
+
+void StackPool::grow() {
+  slots_.assign(slots_.size() * 2, 0);
+  const size_t mask = slots_.size() - 1;
+  for (uint32_t id = 2; id < nodes_.size(); ++id) {
+    size_t s = slot_hash(nodes_[id].pos, nodes_[id].parent) & mask;
+    while (slots_[s]) s = (s + 1) & mask;
+    slots_[s] = id + 1;
+  }
+}
+
+uint32_t StackPool::intern(uint32_t pos, uint32_t parent) {
+  const size_t mask = slots_.size() - 1;
+  size_t s = slot_hash(pos, parent) & mask;
+  while (uint32_t v = slots_[s]) {
+    const Node& n = nodes_[v - 1];
+    if (n.pos == pos && n.parent == parent) return v - 1;
+    s = (s + 1) & mask;
+  }
+  const auto id = static_cast<uint32_t>(nodes_.size());
+  nodes_.push_back({pos, parent});
+  slots_[s] = id + 1;
+  if (nodes_.size() * 2 > slots_.size()) grow();
+  return id;
+}
+
+void PdaStepper::begin() {
+  if (++stamp_ == 0) {
+    std::fill(node_stamp_.begin(), node_stamp_.end(), 0);
+    std::fill(return_stamp_.begin(), return_stamp_.end(), 0);
+    stamp_ = 1;
+  }
+}
+
+bool PdaStepper::mark(std::vector<uint32_t>& stamps, uint32_t id) {
+  if (id >= stamps.size()) stamps.resize(std::max<size_t>(id + 1, stamps.size() * 2), 0);
+  if (stamps[id] == stamp_) return false;
+  stamps[id] = stamp_;
+  return true;
+}
+
+void PdaStepper::run(PdaFrontier& out) {
+  while (!work_.empty()) {
+    auto [pos, parent] = work_.back();
+    work_.pop_back();
+    switch (pda_.kind(pos)) {
+      case Pda::Kind::kBytes: {
+        const uint32_t id = pool_.intern(pos, parent);
+        if (mark(node_stamp_, id)) out.tops.push_back(id);
+        break;
+      }
+      case Pda::Kind::kEnd:
+        if (parent == StackPool::kBottom) {
+          out.accepting = true;
+        } else if (parent == StackPool::kUnknownCaller) {
+          out.left_rule = true;
+        } else if (mark(return_stamp_, parent)) {
+          work_.push_back({pool_.pos(parent) + 1, pool_.parent(parent)});
+        }
+        break;
+      case Pda::Kind::kRule: {
+        const uint32_t self = pool_.intern(pos, parent);
+        if (!mark(node_stamp_, self)) break;
+        // A call in tail position returns straight to our caller, so the stack stays flat
+        // through right-recursive loops.
+        const uint32_t frame = pda_.kind(pos + 1) == Pda::Kind::kEnd ? parent : self;
+        for (uint32_t start : pda_.alternatives(pda_.callee(pos))) work_.push_back({start, frame});
+        break;
+      }
+    }
+  }
+}
+
+void PdaStepper::initial(PdaFrontier& out) {
+  out.clear();
+  begin();
+  for (uint32_t start : pda_.alternatives(pda_.root_rule())) {
+    work_.push_back({start, StackPool::kBottom});
+  }
+  run(out);
+}
+
+void PdaStepper::expand(uint32_t pos, uint32_t parent, PdaFrontier& out) {
+  begin();
+  work_.push_back({pos, parent});
+  run(out);
+}
+
+void PdaStepper::return_to(uint32_t caller, PdaFrontier& out) {
+  begin();
+  if (caller == StackPool::kBottom) {
+    out.accepting = true;
+  } else if (caller == StackPool::kUnknownCaller) {
+    out.left_rule = true;
+  } else {
+    work_.push_back({pool_.pos(caller) + 1, pool_.parent(caller)});
+    run(out);
+  }
+}
+
+void PdaStepper::advance(std::span<const uint32_t> tops, uint8_t byte, PdaFrontier& out) {
+  out.clear();
+  begin();
+  for (uint32_t node : tops) {
+    const uint32_t pos = pool_.pos(node);
+    if (pda_.accepts(pos, byte)) work_.push_back({pos + 1, pool_.parent(node)});
+  }
+  run(out);
+}
+
+}  // namespace ruvllm::structured

@@ -1,0 +1,46 @@
+// What every token does when the matcher is at one grammar position, whatever called it.
+//
+// This is the adaptive token mask cache of XGrammar (Dong et al., 2024): from a position, run
+// the automaton with an unknown caller below it. A token is
+//   - accepted when some path consumes all its bytes inside the position's rule (the caller
+//     cannot change that),
+//   - rejected when every path dies inside the rule without ever returning to the caller,
+//   - uncertain otherwise: some path returned to the caller with bytes left. We record those
+//     remaining suffixes; at run time each distinct suffix is checked once against the real
+//     caller, and the token is allowed when any of its suffixes is.
+// Accepted or rejected ids are stored, whichever list is shorter. A remaining suffix is kept only
+// when its first byte can follow the rule being left (its FOLLOW set).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "structured/pda.h"
+#include "structured/token_vocabulary.h"
+
+namespace ruvllm::structured {
+
+struct PositionTokenMasks {
+  bool lists_rejected = false;  // `listed` holds rejected ids (else accepted ids)
+  std::vector<int32_t> listed;  // sorted token ids
+  // Uncertain tokens: uncertain_ids[i] is allowed when any suffix in
+  // suffix_of[suffix_begin[i] .. suffix_begin[i+1]) is accepted after returning to the caller.
+  std::vector<int32_t> uncertain_ids;
+  std::vector<uint32_t> suffix_begin;
+  std::vector<uint32_t> suffix_of;
+  std::vector<std::string> suffixes;  // distinct, sorted
+  std::vector<uint16_t> suffix_lcp;   // common prefix with the previous suffix
+
+  size_t memory_bytes() const;
+};
+
+// Classifies every token of `vocab` at byte-set position `pos` of `pda`. With `caller_pos` (the
+// rule-call position of the frame below), the study covers both frames and only what lies below
+// the caller is unknown: fewer tokens are uncertain, at the price of one entry per pair.
+PositionTokenMasks compute_position_token_masks(const Pda& pda, uint32_t pos,
+                                                std::optional<uint32_t> caller_pos,
+                                                const TokenVocabulary& vocab);
+
+}  // namespace ruvllm::structured
