@@ -1,5 +1,6 @@
 #include "structured/json_repair_parser.h"
 
+#include <algorithm>
 #include <array>
 #include <cctype>
 
@@ -297,7 +298,10 @@ bool TolerantJsonParser::string_ends_here(std::size_t after, char quote, Context
 }
 
 std::size_t TolerantJsonParser::skip_blank(std::size_t p) const {
-  while (p < text_.size() && is_space(text_[p])) ++p;
+  // Lookahead from inside a string is bounded (indentation is short) so that text made of
+  // blank lines cannot make the scan quadratic.
+  const std::size_t limit = std::min(text_.size(), p + kMaxLookahead);
+  while (p < limit && is_space(text_[p])) ++p;
   return p;
 }
 
@@ -342,9 +346,8 @@ bool TolerantJsonParser::quoted_key_at(std::size_t p) const {
 }
 
 bool TolerantJsonParser::next_line_starts_member(std::size_t newline) const {
-  std::size_t p = newline;
-  while (p < text_.size() && is_space(text_[p])) ++p;
-  if (p >= text_.size()) return false;
+  std::size_t p = skip_blank(newline);
+  if (p >= text_.size() || is_space(text_[p])) return false;  // end, or lookahead exhausted
   char c = text_[p];
   if (c == '}' || c == ']') {
     // A closing bracket alone on its line, as in pretty-printed JSON (not "}" inside code).
@@ -354,9 +357,10 @@ bool TolerantJsonParser::next_line_starts_member(std::size_t newline) const {
            std::string_view(",}]\n\r").find(text_[q]) != std::string_view::npos;
   }
   if (c != '"') return false;
-  std::size_t close = text_.find('"', p + 1);
-  std::size_t line_end = text_.find('\n', p + 1);
-  if (close == std::string_view::npos || close > line_end) return false;
+  // Look for "key": on that line only, so that scanning stays linear in the input.
+  std::size_t line_end = std::min(text_.find('\n', p + 1), text_.size());
+  std::size_t close = text_.substr(0, line_end).find('"', p + 1);
+  if (close == std::string_view::npos) return false;
   std::size_t q = close + 1;
   while (q < text_.size() && (text_[q] == ' ' || text_[q] == '\t')) ++q;
   return q < text_.size() && text_[q] == ':';

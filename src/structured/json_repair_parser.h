@@ -52,7 +52,9 @@ class TolerantJsonParser {
   bool item_follows(std::size_t p) const;
   // A quoted key ("name":) starts at `p`.
   bool quoted_key_at(std::size_t p) const;
+  // Skips whitespace, at most kMaxLookahead characters.
   std::size_t skip_blank(std::size_t p) const;
+  static constexpr std::size_t kMaxLookahead = 256;
   bool closer_expected_by_ancestor(char closer) const;
   void skip_space_and_comments();
   void fix(JsonFix kind);

@@ -614,6 +614,23 @@ TEST(JsonRepair, DeepNestingIsRefusedNotOverflowed) {
   EXPECT_TRUE(repair_json(ok));
 }
 
+TEST(JsonRepair, PathologicalInputsStayLinear) {
+  // Raw newlines, quotes and brackets by the hundred thousand: each used to be a candidate for a
+  // lookahead scan; with quadratic scanning these would run for minutes.
+  std::string newlines = "{\"a\": \"" + std::string(200000, '\n') + "x\"}";
+  auto result = repair_json(newlines);
+  ASSERT_TRUE(result);
+  EXPECT_EQ(result->value["a"].get<std::string>().size(), 200001u);
+  std::string quotes = "{\"a\": \"" + std::string(200000, '"') + "}";
+  EXPECT_TRUE(repair_json(quotes));
+  std::string brackets;
+  for (int i = 0; i < 100000; ++i) brackets += "[x";
+  EXPECT_TRUE(repair_json(brackets));
+  std::string commas = "{\"a\": \"";
+  for (int i = 0; i < 50000; ++i) commas += "\", ";
+  EXPECT_TRUE(repair_json(commas + "\"}"));
+}
+
 TEST(JsonRepair, NeverThrowsAndOutputAlwaysParsesOnRandomInput) {
   // Random mixtures of JSON punctuation, words and bytes: whatever comes back must be strict JSON.
   std::mt19937 rng(7);
