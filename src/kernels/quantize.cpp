@@ -26,6 +26,8 @@ bool can_quantize(GgmlType type) {
     case GgmlType::Q4_K:
     case GgmlType::Q5_K:
     case GgmlType::Q6_K:
+    case GgmlType::IQ4_NL:
+    case GgmlType::IQ4_XS:
       return true;
     default:
       return false;
@@ -75,6 +77,10 @@ void quantize_row(GgmlType type, const float* src, void* dst, int64_t n) {
       return quantize_q5_k(src, static_cast<BlockQ5_K*>(dst), n);
     case GgmlType::Q6_K:
       return quantize_q6_k(src, static_cast<BlockQ6_K*>(dst), n);
+    case GgmlType::IQ4_NL:
+      return quantize_iq4_nl(src, static_cast<BlockIq4Nl*>(dst), n);
+    case GgmlType::IQ4_XS:
+      return quantize_iq4_xs(src, static_cast<BlockIq4Xs*>(dst), n);
     default:
       throw UnsupportedError("cannot quantize to tensor type " + std::string(ggml_type_name(type)));
   }

@@ -27,6 +27,10 @@ void quantize_q4_k(const float* x, BlockQ4_K* y, int64_t n);
 void quantize_q5_k(const float* x, BlockQ5_K* y, int64_t n);
 void quantize_q6_k(const float* x, BlockQ6_K* y, int64_t n);
 
+// Non-linear 4-bit types.
+void quantize_iq4_nl(const float* x, BlockIq4Nl* y, int64_t n);
+void quantize_iq4_xs(const float* x, BlockIq4Xs* y, int64_t n);
+
 // Round half to even (ggml's nearest_int), for |v| < 2^22.
 inline int nearest_int(float v) {
   float shifted = v + 12582912.f;  // 1.5 * 2^23: the mantissa's low bits now hold round(v)

@@ -26,11 +26,12 @@ struct Bound {
 // (4 bit), 0.15 (Q3_K), 0.30 (Q2_K); the bounds leave ~25% headroom. A layout or scale bug
 // gives errors near 1.
 const Bound kBounds[] = {
-    {GgmlType::Q8_0, 0.007},  {GgmlType::Q8_K, 0.009}, {GgmlType::Q6_K, 0.025},
-    {GgmlType::Q5_0, 0.055},  {GgmlType::Q5_1, 0.05},  {GgmlType::Q5_K, 0.045},
-    {GgmlType::Q4_0, 0.11},   {GgmlType::Q4_1, 0.1},   {GgmlType::Q4_K, 0.09},
-    {GgmlType::Q3_K, 0.19},   {GgmlType::Q2_K, 0.37},  {GgmlType::F16, 0.0003},
-    {GgmlType::BF16, 0.0021}, {GgmlType::Q8_1, 0.007},
+    {GgmlType::Q8_0, 0.007},   {GgmlType::Q8_K, 0.009}, {GgmlType::Q6_K, 0.025},
+    {GgmlType::Q5_0, 0.055},   {GgmlType::Q5_1, 0.05},  {GgmlType::Q5_K, 0.045},
+    {GgmlType::Q4_0, 0.11},    {GgmlType::Q4_1, 0.1},   {GgmlType::Q4_K, 0.09},
+    {GgmlType::Q3_K, 0.19},    {GgmlType::Q2_K, 0.37},  {GgmlType::F16, 0.0003},
+    {GgmlType::BF16, 0.0021},  {GgmlType::Q8_1, 0.007}, {GgmlType::IQ4_NL, 0.095},
+    {GgmlType::IQ4_XS, 0.095},
 };
 
 class QuantizeBound : public ::testing::TestWithParam<Bound> {};
