@@ -1,0 +1,164 @@
+#include "server/model_service.h"
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+
+#include "chat/template_error.h"
+#include "server/api_error.h"
+
+namespace ruvllm::server {
+
+using nlohmann::ordered_json;
+
+ordered_json template_messages(const std::vector<ChatMessage>& messages) {
+  ordered_json out = ordered_json::array();
+  for (const ChatMessage& m : messages) {
+    ordered_json message = {{"role", role_name(m.role)}};
+    message["content"] = m.content ? ordered_json(*m.content) : ordered_json(nullptr);
+    if (!m.name.empty()) message["name"] = m.name;
+    if (!m.tool_calls.empty()) {
+      ordered_json calls = ordered_json::array();
+      for (const ToolCall& call : m.tool_calls) {
+        ordered_json arguments = ordered_json::parse(call.arguments, nullptr, false);
+        if (arguments.is_discarded() || !arguments.is_object()) arguments = call.arguments;
+        calls.push_back({{"id", call.id},
+                         {"type", "function"},
+                         {"function", {{"name", call.name}, {"arguments", arguments}}}});
+      }
+      message["tool_calls"] = std::move(calls);
+    }
+    if (!m.tool_call_id.empty()) message["tool_call_id"] = m.tool_call_id;
+    out.push_back(std::move(message));
+  }
+  return out;
+}
+
+ordered_json template_tools(const std::vector<ToolDefinition>& tools) {
+  if (tools.empty()) return nullptr;
+  ordered_json out = ordered_json::array();
+  for (const ToolDefinition& tool : tools) {
+    ordered_json function = {{"name", tool.name}};
+    if (!tool.description.empty()) function["description"] = tool.description;
+    function["parameters"] = ordered_json::parse(tool.parameters.dump());
+    out.push_back({{"type", "function"}, {"function", std::move(function)}});
+  }
+  return out;
+}
+
+ModelService::ModelService(const ModelServiceParams& params, ServerMetrics* metrics)
+    : request_timeout_(params.request_timeout) {
+  model_id_ = params.model_id.empty() ? std::filesystem::path(params.model_path).stem().string()
+                                      : params.model_id;
+  created_ = std::chrono::duration_cast<std::chrono::seconds>(
+                 std::chrono::system_clock::now().time_since_epoch())
+                 .count();
+  pool_ = std::make_unique<ThreadPool>(params.threads);
+  model_ = Model::load(params.model_path);
+  tokenizer_ = Tokenizer::from_gguf(model_->file());
+  if (params.chat_template) {
+    const chat::ChatTemplate from_model = chat::ChatTemplate::from_gguf(model_->file());
+    template_ = std::make_unique<chat::ChatTemplate>(*params.chat_template, from_model.bos_token(),
+                                                     from_model.eos_token());
+  } else {
+    template_ = std::make_unique<chat::ChatTemplate>(chat::ChatTemplate::from_gguf(model_->file()));
+  }
+  scheduler_ = std::make_unique<Scheduler>(model_, *tokenizer_, params.scheduler,
+                                           pool_->size() > 1 ? pool_.get() : nullptr, metrics);
+}
+
+ModelService::~ModelService() {
+  if (scheduler_) scheduler_->stop();
+}
+
+std::string ModelService::render_chat_prompt(const ChatCompletionRequest& request) const {
+  try {
+    return template_->apply(template_messages(request.messages), template_tools(request.tools),
+                            /*add_generation_prompt=*/true);
+  } catch (const chat::TemplateError& e) {
+    // The template rejected the conversation (e.g. roles that do not alternate), as
+    // transformers' apply_chat_template would.
+    throw ApiError::invalid_param(
+        "messages", "The chat template rejected the conversation: " + std::string(e.what()));
+  }
+}
+
+std::vector<int32_t> ModelService::tokenize_prompt(const std::string& text) const {
+  // Templates usually write the BOS token themselves; the tokenizer adds it too when the
+  // vocabulary asks for one, so drop the template's copy rather than start with two.
+  std::string_view body = text;
+  const std::string& bos = template_->bos_token();
+  if (tokenizer_->add_bos() && !bos.empty() && body.substr(0, bos.size()) == bos)
+    body.remove_prefix(bos.size());
+  return tokenizer_->encode(body, /*add_special=*/true, /*parse_special=*/true);
+}
+
+GenerationJob ModelService::base_job(const GenerationOptions& o) const {
+  if (o.response_format.kind != ResponseFormat::Kind::kText)
+    throw ApiError(400, "invalid_request_error",
+                   "response_format '" +
+                       std::string(o.response_format.kind == ResponseFormat::Kind::kJsonObject
+                                       ? "json_object"
+                                       : "json_schema") +
+                       "' is not available in this build yet",
+                   "response_format", "unsupported_parameter");
+  if (!o.grammar.empty())
+    throw ApiError(400, "invalid_request_error", "'grammar' is not available in this build yet",
+                   "grammar", "unsupported_parameter");
+  GenerationJob job;
+  job.max_tokens = o.max_tokens ? *o.max_tokens : -1;
+  job.stop = o.stop;
+  job.top_logprobs = o.logprobs ? o.top_logprobs : -1;
+  job.timeout = request_timeout_;
+  SamplerParams& s = job.sampling;
+  s.temperature = o.temperature;
+  s.top_k = o.top_k < 0 ? 0 : o.top_k;
+  s.top_p = o.top_p;
+  s.min_p = o.min_p;
+  s.presence_penalty = o.presence_penalty;
+  s.frequency_penalty = o.frequency_penalty;
+  s.seed = o.seed ? *o.seed : 0xFFFFFFFFu;
+  const int32_t n_vocab = tokenizer_->n_vocab();
+  for (const auto& [token, bias] : o.logit_bias) {
+    if (token >= n_vocab)
+      throw ApiError::invalid_param("logit_bias",
+                                    "'logit_bias' names token " + std::to_string(token) +
+                                        ", outside the vocabulary of " + std::to_string(n_vocab));
+    // OpenAI: -100 bans the token outright.
+    s.logit_bias.emplace_back(token, bias <= -100.0f ? -INFINITY : bias);
+  }
+  return job;
+}
+
+PreparedJob ModelService::prepare_chat(const ChatCompletionRequest& request) const {
+  if (!request.tools.empty() && request.tool_choice.mode != ToolChoice::Mode::kNone &&
+      request.tool_choice.mode != ToolChoice::Mode::kAuto)
+    throw ApiError(400, "invalid_request_error",
+                   "tool_choice 'required' and named tools are not available in this build yet",
+                   "tool_choice", "unsupported_parameter");
+  PreparedJob prepared;
+  prepared.job = base_job(request.options);
+  prepared.job.prompt = tokenize_prompt(render_chat_prompt(request));
+  return prepared;
+}
+
+PreparedJob ModelService::prepare_completion(const CompletionRequest& request) const {
+  PreparedJob prepared;
+  prepared.job = base_job(request.options);
+  if (const auto* text = std::get_if<std::string>(&request.prompt)) {
+    prepared.job.prompt = tokenizer_->encode(*text, /*add_special=*/true, /*parse_special=*/true);
+    if (request.echo) prepared.echo_text = *text;
+  } else {
+    prepared.job.prompt = std::get<std::vector<int32_t>>(request.prompt);
+    const int32_t n_vocab = tokenizer_->n_vocab();
+    for (int32_t t : prepared.job.prompt)
+      if (t >= n_vocab)
+        throw ApiError::invalid_param("prompt", "'prompt' holds token " + std::to_string(t) +
+                                                    ", outside the vocabulary of " +
+                                                    std::to_string(n_vocab));
+    if (request.echo) prepared.echo_text = tokenizer_->decode(prepared.job.prompt);
+  }
+  return prepared;
+}
+
+}  // namespace ruvllm::server

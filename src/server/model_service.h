@@ -1,0 +1,82 @@
+// The model behind the HTTP API: weights, tokenizer, chat template and the scheduler that runs
+// generations, plus the translation of OpenAI requests into generation jobs.
+//
+// Chat requests are rendered with the model's own chat template (src/chat;
+// `tokenizer.chat_template` from the GGUF, or a template file given on the command line) and
+// tokenized with special tokens recognised. Checks only the model can make happen here and raise
+// ApiError 400: token ids in `logit_bias` or a token prompt outside the vocabulary, a template that
+// rejects the conversation, a prompt longer than the context (in Scheduler::submit).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "chat/chat_template.h"
+#include "core/thread_pool.h"
+#include "model/model.h"
+#include "server/openai_request.h"
+#include "server/scheduler.h"
+#include "server/server_metrics.h"
+#include "tokenizer/tokenizer.h"
+
+namespace ruvllm::server {
+
+struct ModelServiceParams {
+  std::string model_path;
+  std::string model_id;  // name reported by /v1/models; empty: the file name without .gguf
+  SchedulerParams scheduler;
+  int threads = 0;                               // compute threads (0: hardware threads)
+  std::optional<std::string> chat_template;      // template source overriding the model's
+  std::chrono::milliseconds request_timeout{0};  // 0: none
+};
+
+// A request turned into a job, with what the response needs besides the generated text.
+struct PreparedJob {
+  GenerationJob job;
+  std::string echo_text;  // completions with echo: the prompt text to prepend
+};
+
+class ModelService {
+ public:
+  // Loads the model; throws Error (FormatError, UnsupportedError...) when it cannot.
+  ModelService(const ModelServiceParams& params, ServerMetrics* metrics);
+  ~ModelService();
+
+  const std::string& model_id() const { return model_id_; }
+  int64_t created() const { return created_; }
+  const Tokenizer& tokenizer() const { return *tokenizer_; }
+  const chat::ChatTemplate& chat_template() const { return *template_; }
+  Scheduler& scheduler() { return *scheduler_; }
+  int64_t n_ctx() const { return scheduler_->n_ctx(); }
+
+  // The prompt text of a chat request, rendered with the chat template.
+  std::string render_chat_prompt(const ChatCompletionRequest& request) const;
+
+  PreparedJob prepare_chat(const ChatCompletionRequest& request) const;
+  PreparedJob prepare_completion(const CompletionRequest& request) const;
+
+ private:
+  GenerationJob base_job(const GenerationOptions& options) const;
+  std::vector<int32_t> tokenize_prompt(const std::string& text) const;
+
+  std::string model_id_;
+  int64_t created_ = 0;
+  std::chrono::milliseconds request_timeout_;
+  std::unique_ptr<ThreadPool> pool_;
+  std::shared_ptr<const Model> model_;
+  std::unique_ptr<Tokenizer> tokenizer_;
+  std::unique_ptr<chat::ChatTemplate> template_;
+  std::unique_ptr<Scheduler> scheduler_;
+};
+
+// The conversation as the chat template sees it (transformers' message dicts): tool-call
+// arguments become objects when they are JSON objects, as templates expect.
+nlohmann::ordered_json template_messages(const std::vector<ChatMessage>& messages);
+// `tools` as transformers passes them to templates; null when there are none.
+nlohmann::ordered_json template_tools(const std::vector<ToolDefinition>& tools);
+
+}  // namespace ruvllm::server

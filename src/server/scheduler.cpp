@@ -1,0 +1,324 @@
+#include "server/scheduler.h"
+
+#include <algorithm>
+
+namespace ruvllm::server {
+
+namespace {
+
+double seconds_between(std::chrono::steady_clock::time_point a,
+                       std::chrono::steady_clock::time_point b) {
+  return std::chrono::duration<double>(b - a).count();
+}
+
+size_t common_prefix(const std::vector<int32_t>& a, const std::vector<int32_t>& b) {
+  const size_t n = std::min(a.size(), b.size());
+  size_t i = 0;
+  while (i < n && a[i] == b[i]) ++i;
+  return i;
+}
+
+}  // namespace
+
+Scheduler::Scheduler(std::shared_ptr<const Model> model, const Tokenizer& tokenizer,
+                     SchedulerParams params, ThreadPool* pool, ServerMetrics* metrics)
+    : model_(std::move(model)), tokenizer_(tokenizer), params_(params), metrics_(metrics) {
+  if (params_.n_slots < 1) throw Error("the scheduler needs at least one slot");
+  params_.prefill_chunk = std::max<int64_t>(1, params_.prefill_chunk);
+  SessionParams session_params;
+  session_params.n_ctx = params_.n_ctx;
+  session_params.max_batch = params_.prefill_chunk;
+  slots_.resize(size_t(params_.n_slots));
+  for (Slot& slot : slots_) slot.session = std::make_unique<Session>(model_, session_params, pool);
+  n_ctx_ = slots_[0].session->n_ctx();
+  decode_batch_.reserve(slots_.size());
+  if (metrics_) {
+    metrics_->slots.set(double(slots_.size()));
+    metrics_->kv_cache_cells.set(double(n_ctx_) * double(slots_.size()));
+  }
+  thread_ = std::thread([this] { run(); });
+}
+
+Scheduler::~Scheduler() {
+  stop();
+}
+
+std::shared_ptr<RequestChannel> Scheduler::submit(GenerationJob job) {
+  if (job.prompt.empty()) throw ApiError::invalid_request("The prompt is empty");
+  if (int64_t(job.prompt.size()) >= n_ctx_)
+    throw ApiError(400, "invalid_request_error",
+                   "This model's maximum context length is " + std::to_string(n_ctx_) +
+                       " tokens. However, your prompt has " + std::to_string(job.prompt.size()) +
+                       " tokens. Please shorten it.",
+                   "messages", "context_length_exceeded");
+  const int32_t n_vocab = tokenizer_.n_vocab();
+  for (int32_t t : job.prompt)
+    if (t < 0 || t >= n_vocab)
+      throw ApiError::invalid_param("prompt", "token id " + std::to_string(t) +
+                                                  " is outside the vocabulary of " +
+                                                  std::to_string(n_vocab));
+  auto channel = std::make_shared<RequestChannel>();
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_) throw ApiError::unavailable("The server is shutting down");
+    if (queue_.size() >= params_.max_queue)
+      throw ApiError::rate_limited("The server is busy: " + std::to_string(queue_.size()) +
+                                   " requests are already waiting. Retry later.");
+    queue_.push_back({std::move(job), channel, Clock::now()});
+    if (metrics_) metrics_->queued_requests.set(double(queue_.size()));
+  }
+  wake_.notify_all();
+  return channel;
+}
+
+void Scheduler::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_ && !thread_.joinable()) return;
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void Scheduler::run() {
+  for (;;) {
+    {
+      std::unique_lock lock(mutex_);
+      const auto any_busy = [&] {
+        return std::any_of(slots_.begin(), slots_.end(), [](const Slot& s) { return s.busy; });
+      };
+      wake_.wait(lock, [&] { return stopping_ || !queue_.empty() || any_busy(); });
+      if (stopping_) break;
+      admit_locked();
+      update_gauges_locked();
+    }
+    step();
+    std::lock_guard lock(mutex_);
+    update_gauges_locked();
+  }
+  // Shutting down: nothing more will run.
+  std::lock_guard lock(mutex_);
+  for (Slot& slot : slots_)
+    if (slot.busy)
+      finish(slot, FinishReason::kStop, ApiError::unavailable("The server is shutting down"));
+  for (Pending& p : queue_) {
+    GenerationOutcome outcome;
+    outcome.error = ApiError::unavailable("The server is shutting down");
+    p.channel->finish(std::move(outcome));
+  }
+  queue_.clear();
+  update_gauges_locked();
+}
+
+Scheduler::Slot* Scheduler::pick_slot_locked(const std::vector<int32_t>& prompt) {
+  Slot* best = nullptr;
+  size_t best_prefix = 0;
+  for (Slot& slot : slots_) {
+    if (slot.busy) continue;
+    const size_t prefix = common_prefix(slot.session->tokens(), prompt);
+    if (!best || prefix > best_prefix) {
+      best = &slot;
+      best_prefix = prefix;
+    }
+  }
+  return best;
+}
+
+void Scheduler::admit_locked() {
+  while (!queue_.empty()) {
+    Pending& pending = queue_.front();
+    if (pending.channel->cancelled()) {
+      GenerationOutcome outcome;
+      outcome.cancelled = true;
+      pending.channel->finish(std::move(outcome));
+      queue_.pop_front();
+      continue;
+    }
+    Slot* slot = pick_slot_locked(pending.job.prompt);
+    if (!slot) return;
+    slot->busy = true;
+    slot->job = std::move(pending.job);
+    slot->channel = std::move(pending.channel);
+    slot->submitted = pending.submitted;
+    slot->started = Clock::now();
+    queue_.pop_front();
+
+    // Reuse the longest cached prefix; at least one prompt token is evaluated so the slot has
+    // fresh logits for its first sample.
+    Session& session = *slot->session;
+    size_t reuse =
+        std::min(common_prefix(session.tokens(), slot->job.prompt), slot->job.prompt.size() - 1);
+    try {
+      session.truncate(int64_t(reuse));
+    } catch (const Error&) {
+      session.clear();  // state that cannot be rewound (convolution layers)
+      reuse = 0;
+    }
+    slot->prompt_done = reuse;
+    slot->cached = int64_t(reuse);
+    slot->generated = 0;
+    slot->next_token = -1;
+    slot->logprobs.clear();
+    slot->sampler.emplace(slot->job.sampling, int32_t(session.n_vocab()));
+    for (int32_t t : slot->job.prompt) slot->sampler->accept(t);
+    slot->decoder.emplace(tokenizer_);
+    slot->stops.emplace(slot->job.stop);
+    if (metrics_) {
+      metrics_->queue_seconds.observe(seconds_between(slot->submitted, slot->started));
+      metrics_->prompt_tokens.inc(double(slot->job.prompt.size()));
+      metrics_->cached_prompt_tokens.inc(double(reuse));
+    }
+  }
+}
+
+bool Scheduler::step() {
+  decode_batch_.clear();
+  bool any = false;
+  for (Slot& slot : slots_) {
+    if (!slot.busy) continue;
+    any = true;
+    advance(slot);
+  }
+  run_decode_batch();
+  if (metrics_) {
+    double used = 0;
+    for (const Slot& slot : slots_) used += double(slot.session->n_past());
+    metrics_->kv_cache_used_cells.set(used);
+    metrics_->kv_cache_usage_ratio.set(used / (double(n_ctx_) * double(slots_.size())));
+  }
+  return any;
+}
+
+void Scheduler::advance(Slot& slot) {
+  const auto now = Clock::now();
+  if (slot.channel->cancelled()) {
+    if (metrics_) metrics_->cancelled_requests.inc();
+    finish(slot, FinishReason::kStop);
+    return;
+  }
+  if (slot.job.timeout.count() > 0 && now - slot.submitted > slot.job.timeout) {
+    finish(slot, FinishReason::kLength,
+           ApiError(503, "server_error",
+                    "The request did not finish within " +
+                        std::to_string(slot.job.timeout.count()) + " ms",
+                    {}, "timeout"));
+    return;
+  }
+  try {
+    if (slot.prompt_done < slot.job.prompt.size()) {
+      prefill(slot);
+    } else {
+      sample(slot);
+    }
+  } catch (const std::exception& e) {
+    finish(slot, FinishReason::kStop, ApiError::internal(e.what()));
+  }
+}
+
+void Scheduler::prefill(Slot& slot) {
+  const size_t n =
+      std::min<size_t>(size_t(params_.prefill_chunk), slot.job.prompt.size() - slot.prompt_done);
+  slot.session->eval(std::span<const int32_t>(slot.job.prompt.data() + slot.prompt_done, n));
+  slot.prompt_done += n;
+  if (slot.prompt_done < slot.job.prompt.size()) return;
+  slot.decode_started = Clock::now();
+  if (metrics_)
+    metrics_->prefill_seconds.observe(seconds_between(slot.started, slot.decode_started));
+  if (slot.job.max_tokens == 0) finish(slot, FinishReason::kLength);
+}
+
+void Scheduler::sample(Slot& slot) {
+  Session& session = *slot.session;
+  const int32_t token = slot.sampler->sample(session.last_logits().data(), nullptr);
+  if (token < 0) throw Error("the sampler found no token to choose");
+  if (slot.job.top_logprobs >= 0) {
+    TokenLogprobInfo info;
+    info.token = tokenizer_.token_to_bytes(token);
+    info.logprob = slot.sampler->last_logprob(token);
+    for (const TokenLogprob& alt : slot.sampler->last_top(slot.job.top_logprobs))
+      info.top.push_back({tokenizer_.token_to_bytes(alt.id), alt.logprob});
+    slot.logprobs.push_back(std::move(info));
+  }
+  slot.sampler->accept(token);
+  ++slot.generated;
+  if (tokenizer_.is_eog(token)) {
+    emit(slot, {});
+    finish(slot, FinishReason::kStop);
+    return;
+  }
+  emit(slot, slot.stops->push(slot.decoder->push(token)));
+  if (slot.stops->matched()) {
+    finish(slot, FinishReason::kStop);
+    return;
+  }
+  if (slot.job.max_tokens >= 0 && slot.generated >= slot.job.max_tokens) {
+    finish(slot, FinishReason::kLength);
+    return;
+  }
+  if (session.n_past() >= session.n_ctx()) {
+    finish(slot, FinishReason::kLength);
+    return;
+  }
+  slot.next_token = token;
+  decode_batch_.push_back(&slot);
+}
+
+void Scheduler::run_decode_batch() {
+  for (Slot* slot : decode_batch_) {
+    try {
+      slot->session->eval(std::span<const int32_t>(&slot->next_token, 1));
+    } catch (const std::exception& e) {
+      finish(*slot, FinishReason::kStop, ApiError::internal(e.what()));
+    }
+    slot->next_token = -1;
+  }
+}
+
+void Scheduler::emit(Slot& slot, std::string text) {
+  if (text.empty() && slot.logprobs.empty()) return;
+  GeneratedPiece piece;
+  piece.text = std::move(text);
+  piece.logprobs.swap(slot.logprobs);
+  slot.channel->push(std::move(piece));
+}
+
+void Scheduler::finish(Slot& slot, FinishReason reason, std::optional<ApiError> error) {
+  const bool cancelled = slot.channel->cancelled();
+  if (!error && !cancelled && !slot.stops->matched()) {
+    // The text held back for a possible stop string or an incomplete character is final now.
+    std::string tail = slot.stops->push(slot.decoder->flush());
+    tail += slot.stops->flush();
+    emit(slot, std::move(tail));
+  } else {
+    emit(slot, {});
+  }
+  GenerationOutcome outcome;
+  outcome.finish_reason = reason;
+  outcome.usage.prompt_tokens = int64_t(slot.job.prompt.size());
+  outcome.usage.completion_tokens = slot.generated;
+  outcome.usage.cached_tokens = slot.cached;
+  outcome.error = std::move(error);
+  outcome.cancelled = cancelled;
+  const auto now = Clock::now();
+  if (metrics_) {
+    metrics_->generated_tokens.inc(double(slot.generated));
+    if (slot.prompt_done >= slot.job.prompt.size() && slot.generated > 0)
+      metrics_->decode_seconds.observe(seconds_between(slot.decode_started, now));
+    metrics_->request_seconds.observe(seconds_between(slot.submitted, now));
+  }
+  slot.channel->finish(std::move(outcome));
+  slot.channel.reset();
+  slot.busy = false;
+  slot.next_token = -1;
+}
+
+void Scheduler::update_gauges_locked() {
+  if (!metrics_) return;
+  int active = 0;
+  for (const Slot& slot : slots_) active += slot.busy ? 1 : 0;
+  metrics_->active_requests.set(active);
+  metrics_->queued_requests.set(double(queue_.size()));
+}
+
+}  // namespace ruvllm::server

@@ -1,0 +1,132 @@
+// Continuous batching of generation requests over N parallel sequence slots.
+//
+// Requests wait in a bounded queue (submit() answers 429 when it is full) and are admitted into
+// free slots between steps. Each slot owns a runtime Session (its own KV cache). One scheduler
+// thread runs steps; in each step every active slot advances by one unit of work:
+//   - a slot still evaluating its prompt evaluates the next chunk of at most `prefill_chunk`
+//     tokens, so a long prompt never stalls the other slots for more than one chunk;
+//   - a generating slot samples one token from its last logits, streams its text (through the
+//     tokenizer's StreamDecoder and the runtime's StopStringFilter) and evaluates that token.
+// A slot whose client cancelled, or whose deadline passed, is released at the next step.
+// A new request whose prompt shares a prefix with what a free slot already holds reuses that
+// slot's cached prefix (usage.prompt_tokens_details.cached_tokens) and prefers that slot.
+//
+// Batching: the decode evaluations of one step are independent single-token evaluations of
+// different sequences, collected in `decode_batch_` before any is run (see step()). The runtime
+// currently evaluates one sequence per call (Session::eval), so run_decode_batch() evaluates them
+// in turn. When the runtime gains a multi-sequence forward pass (one set of weight reads for
+// all sequences' tokens), run_decode_batch() is the one place that changes: it hands the whole
+// batch (session, token) pairs to that call instead of looping.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/thread_pool.h"
+#include "model/model.h"
+#include "runtime/generator.h"
+#include "runtime/sampler.h"
+#include "runtime/session.h"
+#include "server/request_channel.h"
+#include "server/server_metrics.h"
+#include "tokenizer/tokenizer.h"
+
+namespace ruvllm::server {
+
+struct SchedulerParams {
+  int n_slots = 1;              // parallel sequences
+  int64_t n_ctx = 0;            // context per slot (0: min(model context, 4096))
+  size_t max_queue = 64;        // requests waiting for a slot before submit() refuses
+  int64_t prefill_chunk = 256;  // prompt tokens evaluated per step per slot
+};
+
+// One generation to run.
+struct GenerationJob {
+  std::vector<int32_t> prompt;  // must be non-empty and shorter than the context
+  SamplerParams sampling;
+  int32_t max_tokens = -1;  // < 0: until end of generation or the context is full
+  std::vector<std::string> stop;
+  int32_t top_logprobs = -1;             // < 0: no logprobs; else alternatives per token (0..20)
+  std::chrono::milliseconds timeout{0};  // 0: none; else from submission to the last token
+};
+
+class Scheduler {
+ public:
+  // `pool` (may be null) is used by one step at a time and must outlive the scheduler.
+  Scheduler(std::shared_ptr<const Model> model, const Tokenizer& tokenizer, SchedulerParams params,
+            ThreadPool* pool, ServerMetrics* metrics);
+  ~Scheduler();
+  Scheduler(const Scheduler&) = delete;
+  Scheduler& operator=(const Scheduler&) = delete;
+
+  // Queues a job. Throws ApiError 429 when the queue is full, 503 when shutting down, 400 when
+  // the prompt does not fit the context.
+  std::shared_ptr<RequestChannel> submit(GenerationJob job);
+
+  // Finishes queued and running requests with 503 and joins the scheduler thread.
+  void stop();
+
+  int64_t n_ctx() const { return n_ctx_; }
+  int n_slots() const { return int(slots_.size()); }
+
+ private:
+  using Clock = std::chrono::steady_clock;
+
+  struct Pending {
+    GenerationJob job;
+    std::shared_ptr<RequestChannel> channel;
+    Clock::time_point submitted;
+  };
+
+  struct Slot {
+    std::unique_ptr<Session> session;
+    bool busy = false;
+    GenerationJob job;
+    std::shared_ptr<RequestChannel> channel;
+    std::optional<Sampler> sampler;
+    std::optional<StreamDecoder> decoder;
+    std::optional<StopStringFilter> stops;  // refers to job.stop
+    size_t prompt_done = 0;                 // prompt tokens evaluated (including reused)
+    int64_t cached = 0;                     // prompt tokens reused from the previous request
+    int32_t generated = 0;
+    int32_t next_token = -1;  // sampled, waiting to be evaluated in this step's batch
+    std::vector<TokenLogprobInfo> logprobs;
+    Clock::time_point submitted, started, decode_started;
+  };
+
+  void run();
+  void admit_locked();
+  bool step();  // false when no slot is busy
+  void advance(Slot& slot);
+  void prefill(Slot& slot);
+  void sample(Slot& slot);
+  void run_decode_batch();
+  void emit(Slot& slot, std::string text);
+  void finish(Slot& slot, FinishReason reason, std::optional<ApiError> error = std::nullopt);
+  Slot* pick_slot_locked(const std::vector<int32_t>& prompt);
+  void update_gauges_locked();
+
+  std::shared_ptr<const Model> model_;
+  const Tokenizer& tokenizer_;
+  SchedulerParams params_;
+  ServerMetrics* metrics_;
+  int64_t n_ctx_ = 0;
+  std::vector<Slot> slots_;
+  std::vector<Slot*> decode_batch_;
+
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<Pending> queue_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+}  // namespace ruvllm::server
