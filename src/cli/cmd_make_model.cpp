@@ -5,7 +5,9 @@
 
 #include "cli/command.h"
 #include "core/ggml_type.h"
+#include "core/thread_pool.h"
 #include "model/model_shapes.h"
+#include "model/quantize_model.h"
 #include "model/random_model.h"
 
 namespace {
@@ -45,17 +47,38 @@ int run_make_model(int argc, char** argv) {
                  shape_name.c_str(), shape.arch.c_str(), arch.c_str());
     return 2;
   }
-  const auto type = ruvllm::ggml_type_from_name(type_name);
-  if (!type) {
+  // Types with blocks of at most 32 fit every real shape's rows and are written directly. K-quant
+  // types and llama.cpp mixes (q4_k_m, q5_k_s, ...) are written as F16 first and then quantized
+  // with the same per-tensor rules and fallbacks as `ruvllm quantize` (e.g. SmolLM2's rows of
+  // 576 cannot hold 256-element K-quant blocks).
+  auto type = ruvllm::ggml_type_from_name(type_name);
+  if (type && ruvllm::ggml_traits(*type).block_size > 32) type.reset();
+  const auto mix = ruvllm::model::parse_quant_mix(type_name);
+  if (!type && !mix) {
     std::fprintf(stderr, "ruvllm make-model: unknown type '%s'\n", type_name.c_str());
     return 2;
   }
   ruvllm::RandomModelOptions options;
-  options.type = *type;
+  options.type = type ? *type : ruvllm::GgmlType::F16;
   options.seed = seed;
   options.vocab_path = vocab;
   const auto t0 = std::chrono::steady_clock::now();
-  ruvllm::write_random_model(shape, options, out);
+  if (type) {
+    ruvllm::write_random_model(shape, options, out);
+  } else {
+    const std::string tmp = out + ".f16.tmp";
+    ruvllm::write_random_model(shape, options, tmp);
+    ruvllm::model::QuantizeOptions q;
+    q.mix = *mix;
+    ruvllm::ThreadPool pool;
+    try {
+      ruvllm::model::quantize_model(tmp, out, q, &pool);
+    } catch (...) {
+      std::remove(tmp.c_str());
+      throw;
+    }
+    std::remove(tmp.c_str());
+  }
   const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   std::fprintf(stderr, "wrote %s (%s, %s) in %.1f s\n", out.c_str(), shape.name.c_str(),
                type_name.c_str(), s);
