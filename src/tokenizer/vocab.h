@@ -65,7 +65,7 @@ struct Vocab {
   bool add_sep = false;
   bool ignore_merges = false;
   bool clean_spaces = false;
-  bool remove_extra_whitespaces = false;
+  bool remove_extra_whitespaces = false;  // read, but (as in llama.cpp) not acted on
   bool escape_whitespaces = true;
   bool lowercase = true;      // WordPiece normaliser
   bool strip_accents = true;  // WordPiece normaliser

@@ -167,5 +167,27 @@ TEST(GoldenVocabList, CoversEveryVocabularyWithTestVectors) {
   EXPECT_EQ(found, std::size(kVocabs));
 }
 
+// Vocabularies without test vectors (baichuan, gpt-neox: no tokenizer.ggml.pre, so the default
+// pre-tokenizer) must load and round-trip plain text.
+TEST(GoldenVocabList, EveryVocabularyLoadsAndRoundTrips) {
+  const auto dir = test::golden("tokenizer");
+  RUVLLM_REQUIRE_GOLDEN(dir);
+  size_t loaded = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    if (entry.path().extension() != ".gguf") continue;
+    SCOPED_TRACE(entry.path().filename().string());
+    auto file = gguf::GgufFile::open(entry.path().string());
+    auto tok = Tokenizer::from_gguf(*file);
+    const std::string text = "Hello world, this is a test: 1234 (ok).";
+    const auto ids = tok->encode(text, false, false);
+    EXPECT_FALSE(ids.empty());
+    if (tok->model_name() != "bert") {
+      EXPECT_EQ(tok->decode(ids), text);
+    }
+    ++loaded;
+  }
+  EXPECT_GE(loaded, std::size(kVocabs) + 2);
+}
+
 }  // namespace
 }  // namespace ruvllm
