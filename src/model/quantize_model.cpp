@@ -39,6 +39,8 @@ constexpr std::array kMixes = {
     MixInfo{QuantMix::Q5_K_S, "q5_k_s", 16, GgmlType::Q5_K},
     MixInfo{QuantMix::Q5_K_M, "q5_k_m", 17, GgmlType::Q5_K},
     MixInfo{QuantMix::Q6_K, "q6_k", 18, GgmlType::Q6_K},
+    MixInfo{QuantMix::IQ4_NL, "iq4_nl", 25, GgmlType::IQ4_NL},
+    MixInfo{QuantMix::IQ4_XS, "iq4_xs", 30, GgmlType::IQ4_XS},
 };
 
 // Names llama.cpp accepts for the _M mixes.
@@ -164,6 +166,8 @@ class TypeChooser {
         type = i < 2 ? GgmlType::Q5_K : GgmlType::Q4_K;
       } else if (mix_ == QuantMix::Q3_K_L) {
         type = GgmlType::Q5_K;
+      } else if (iq4() && m_.n_gqa >= 4) {
+        type = GgmlType::Q5_K;
       } else if ((mix_ == QuantMix::Q4_K_M || mix_ == QuantMix::Q5_K_M) &&
                  use_more_bits(i, m_.n_attention_wv)) {
         type = GgmlType::Q6_K;
@@ -187,6 +191,8 @@ class TypeChooser {
   }
 
  private:
+  bool iq4() const { return mix_ == QuantMix::IQ4_NL || mix_ == QuantMix::IQ4_XS; }
+
   GgmlType choose_ffn_down(const std::string& name, GgmlType type) {
     int i_layer = i_ffn_down_++;
     const int n_layer = m_.n_layer;
@@ -210,6 +216,9 @@ class TypeChooser {
         return use_more_bits(i_layer, n_layer) ? GgmlType::Q6_K : type;
       case QuantMix::Q5_K_M:
         return use_more_bits(i_layer, n_layer) ? GgmlType::Q6_K : type;
+      case QuantMix::IQ4_NL:
+      case QuantMix::IQ4_XS:
+        return i_layer < n_layer / 8 ? GgmlType::Q5_K : type;
       case QuantMix::Q4_K_S:
         return !falcon && i_layer < n_layer / 8 ? GgmlType::Q5_K : type;
       default:
@@ -226,6 +235,8 @@ class TypeChooser {
         case QuantMix::Q3_K_M:
         case QuantMix::Q4_K_S:
         case QuantMix::Q4_K_M:
+        case QuantMix::IQ4_NL:
+        case QuantMix::IQ4_XS:
           return GgmlType::Q5_K;
         default:
           return type;

@@ -42,6 +42,8 @@ enum class QuantMix {
   Q5_K_S,
   Q5_K_M,
   Q6_K,
+  IQ4_NL,
+  IQ4_XS,
 };
 
 // Parses a mix name, case-insensitive: "q4_k_m", "Q8_0", "f16"... As in llama.cpp, "q3_k",

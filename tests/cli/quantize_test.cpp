@@ -147,16 +147,15 @@ TEST_P(QuantizeAccuracy, WeightsCloseToOriginal) {
   fs::remove(out);
 }
 
-INSTANTIATE_TEST_SUITE_P(Mixes, QuantizeAccuracy,
-                         ::testing::Values(MixBound{"q8_0", 0.008}, MixBound{"q6_k", 0.03},
-                                           MixBound{"q5_k_m", 0.05}, MixBound{"q5_k_s", 0.05},
-                                           MixBound{"q5_0", 0.06}, MixBound{"q5_1", 0.06},
-                                           MixBound{"q4_k_m", 0.1}, MixBound{"q4_k_s", 0.1},
-                                           MixBound{"q4_k", 0.1}, MixBound{"q5_k", 0.05},
-                                           MixBound{"q4_0", 0.11}, MixBound{"q4_1", 0.1},
-                                           MixBound{"q3_k_m", 0.2}, MixBound{"q2_k", 0.4},
-                                           MixBound{"f16", 0.0005}, MixBound{"bf16", 0.003}),
-                         [](const auto& info) { return std::string(info.param.mix); });
+INSTANTIATE_TEST_SUITE_P(
+    Mixes, QuantizeAccuracy,
+    ::testing::Values(MixBound{"q8_0", 0.008}, MixBound{"q6_k", 0.03}, MixBound{"q5_k_m", 0.05},
+                      MixBound{"q5_k_s", 0.05}, MixBound{"q5_0", 0.06}, MixBound{"q5_1", 0.06},
+                      MixBound{"q4_k_m", 0.1}, MixBound{"q4_k_s", 0.1}, MixBound{"q4_k", 0.1},
+                      MixBound{"q5_k", 0.05}, MixBound{"q4_0", 0.11}, MixBound{"q4_1", 0.1},
+                      MixBound{"q3_k_m", 0.2}, MixBound{"q2_k", 0.4}, MixBound{"iq4_nl", 0.1},
+                      MixBound{"iq4_xs", 0.1}, MixBound{"f16", 0.0005}, MixBound{"bf16", 0.003}),
+    [](const auto& info) { return std::string(info.param.mix); });
 
 TEST(QuantizeModel, F32TargetRestoresQuantizedModelExactly) {
   const auto src = test::golden("models/tiny-llama-q4_k_m.gguf");
