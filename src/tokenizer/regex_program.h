@@ -2,6 +2,7 @@
 // classes, and the parser that builds it.
 #pragma once
 
+#include <algorithm>
 #include <bitset>
 #include <cstdint>
 #include <string_view>
@@ -12,11 +13,10 @@
 
 namespace ruvllm::tokenizer_detail {
 
-// A set of symbols: ranges plus a bitmap for the first 256 symbols, optionally negated.
+// A set of symbols: a bitmap for the first 256 symbols plus ranges above.
 struct SymbolSet {
   std::bitset<256> low;
   std::vector<std::pair<uint32_t, uint32_t>> high;  // ranges at or above 256
-  bool negated = false;
 
   void add_range(uint32_t a, uint32_t b) {
     if (a > b) std::swap(a, b);
@@ -25,7 +25,6 @@ struct SymbolSet {
   }
   void add(uint32_t c) { add_range(c, c); }
   void add_set(const SymbolSet& other) {
-    // Only non-negated sets are merged directly; negated members are kept as sub-sets.
     low |= other.low;
     high.insert(high.end(), other.high.begin(), other.high.end());
   }
