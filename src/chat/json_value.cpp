@@ -10,7 +10,11 @@
 
 namespace ruvllm::chat {
 
-Value from_json(const nlohmann::ordered_json& json) {
+namespace {
+
+Value from_json_at(const nlohmann::ordered_json& json, int depth) {
+  if (depth > kMaxNestingDepth)
+    throw TemplateError("RecursionError", "context JSON nested too deeply");
   switch (json.type()) {
     case nlohmann::ordered_json::value_t::null:
       return Value::none();
@@ -30,18 +34,24 @@ Value from_json(const nlohmann::ordered_json& json) {
     case nlohmann::ordered_json::value_t::array: {
       std::vector<Value> items;
       items.reserve(json.size());
-      for (const auto& item : json) items.push_back(from_json(item));
+      for (const auto& item : json) items.push_back(from_json_at(item, depth + 1));
       return Value::list(std::move(items));
     }
     case nlohmann::ordered_json::value_t::object: {
       Value dict = Value::dict();
       for (auto it = json.begin(); it != json.end(); ++it)
-        dict.dict_data().set(Value(it.key()), from_json(it.value()));
+        dict.dict_data().set(Value(it.key()), from_json_at(it.value(), depth + 1));
       return dict;
     }
     default:
       return Value::none();
   }
+}
+
+}  // namespace
+
+Value from_json(const nlohmann::ordered_json& json) {
+  return from_json_at(json, 0);
 }
 
 namespace {

@@ -112,15 +112,23 @@ class Parser {
     }
   }
 
-  [[noreturn]] void fail_unclosed(std::initializer_list<std::string_view> end_tags) const {
-    std::string names;
-    size_t i = 0;
+  // "Jinja was looking for the following tags: 'endfor' or 'else'. The innermost block that
+  // needs to be closed is 'for'." as Jinja2 words it.
+  static std::string looking_for(std::initializer_list<std::string_view> end_tags) {
+    std::string names, block;
     for (auto e : end_tags) {
-      if (i) names += i + 1 == end_tags.size() ? " or " : ", ";
+      if (!names.empty()) names += " or ";
       names += "'" + std::string(e) + "'";
-      ++i;
+      if (block.empty() && e.substr(0, 3) == "end") block = std::string(e.substr(3));
     }
-    fail("Unexpected end of template. Jinja was looking for the following tags: " + names + ".");
+    std::string message = "Jinja was looking for the following tags: " + names + ".";
+    if (!block.empty())
+      message += " The innermost block that needs to be closed is '" + block + "'.";
+    return message;
+  }
+
+  [[noreturn]] void fail_unclosed(std::initializer_list<std::string_view> end_tags) const {
+    fail("Unexpected end of template. " + looking_for(end_tags));
   }
 
   NodePtr parse_statement(std::initializer_list<std::string_view> enclosing_end_tags) {
@@ -145,16 +153,7 @@ class Parser {
       return std::make_unique<Continue>(line);
     }
     std::string message = "Encountered unknown tag '" + tag + "'.";
-    if (enclosing_end_tags.size() != 0) {
-      message += " Jinja was looking for the following tags: ";
-      size_t i = 0;
-      for (auto e : enclosing_end_tags) {
-        if (i) message += i + 1 == enclosing_end_tags.size() ? " or " : ", ";
-        message += "'" + std::string(e) + "'";
-        ++i;
-      }
-      message += ".";
-    }
+    if (enclosing_end_tags.size() != 0) message += " " + looking_for(enclosing_end_tags);
     fail(message);
   }
 

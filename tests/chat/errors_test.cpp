@@ -38,7 +38,12 @@ TEST(ChatErrors, SyntaxErrorsCarryLineNumbers) {
             "TemplateSyntaxError: Encountered unknown tag 'foo'. (line 1)");
   EXPECT_EQ(render_error("{% for x in y %}"),
             "TemplateSyntaxError: Unexpected end of template. Jinja was looking for the following "
-            "tags: 'endfor' or 'else'. (line 1)");
+            "tags: 'endfor' or 'else'. The innermost block that needs to be closed is 'for'. (line "
+            "1)");
+  EXPECT_EQ(render_error("{% if x %}{% endfor %}"),
+            "TemplateSyntaxError: Encountered unknown tag 'endfor'. Jinja was looking for the "
+            "following tags: 'elif' or 'else' or 'endif'. The innermost block that needs to be "
+            "closed is 'if'. (line 1)");
 }
 
 TEST(ChatErrors, UnknownFiltersAndTestsFailAtParseTime) {
