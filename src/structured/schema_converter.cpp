@@ -109,8 +109,16 @@ std::string SchemaConverter::fresh_name(const std::string& hint) {
   }
   while (!name.empty() && name.back() == '-') name.pop_back();
   if (name.empty()) name = "r";
+  // Base rules are created on demand, so their names stay reserved even before they exist.
+  auto taken = [&](const std::string& n) {
+    if (rule_index_.count(n) || n == "root" || n == "ws") return true;
+    for (const auto& r : kBaseRules) {
+      if (n == r.name) return true;
+    }
+    return false;
+  };
   std::string unique = name;
-  for (int i = 1; rule_index_.count(unique); ++i) unique = name + "-" + std::to_string(i);
+  for (int i = 1; taken(unique); ++i) unique = name + "-" + std::to_string(i);
   rule_index_[unique] = rules_.size();
   rules_.push_back({unique, ""});
   return unique;
