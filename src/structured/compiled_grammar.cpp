@@ -52,48 +52,47 @@ void clear_shared_position_mask_cache() {
 
 CompiledGrammar::CompiledGrammar(const Grammar& grammar,
                                  std::shared_ptr<const TokenVocabulary> vocab)
-    : pda_(grammar), vocab_(std::move(vocab)), masks_(pda_.num_positions()) {}
+    : pda_(grammar), vocab_(std::move(vocab)), structural_hashes_(pda_.num_positions(), 0) {}
 
-std::shared_ptr<const PositionTokenMasks> CompiledGrammar::shared_or_compute(
-    uint64_t key, uint32_t pos, std::optional<uint32_t> caller) const {
+uint64_t CompiledGrammar::structural_hash(uint32_t pos) const {
+  // Called with mutex_ held.
+  uint64_t& h = structural_hashes_[pos];
+  if (h == 0) h = pda_.structural_hash(pos) | 1;
+  return h;
+}
+
+const PositionTokenMasks& CompiledGrammar::masks_for(std::span<const uint32_t> positions,
+                                                     std::optional<uint32_t> caller_pos) const {
+  std::string local(reinterpret_cast<const char*>(positions.data()), positions.size() * 4);
+  local += caller_pos ? "c" + std::to_string(*caller_pos) : "-";
+  uint64_t key = 0x5851F42D4C957F2Dull;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = masks_.find(local);
+    if (it != masks_.end()) return *it->second;
+    for (uint32_t pos : positions) key = (key ^ structural_hash(pos)) * 0xC2B2AE3D27D4EB4Full;
+    if (caller_pos) key = (key ^ structural_hash(*caller_pos) ^ 0xCA11E4) * 0x9E3779B97F4A7C15ull;
+  }
   // The classification also depends on what may follow the studied frames (tails are filtered
-  // by the FOLLOW set), which differs between grammars that share a rule's shape.
-  const ByteSet& follow = pda_.follow(pda_.rule_of(caller ? *caller : pos));
-  for (uint64_t w : follow.words) key = (key ^ w) * 0x100000001B3ull + 0x9E37;
+  // by FOLLOW sets), which differs between grammars that share a rule's shape.
+  if (caller_pos) {
+    for (uint64_t w : pda_.follow(pda_.rule_of(*caller_pos)).words)
+      key = (key ^ w) * 0x100000001B3ull;
+  } else {
+    for (uint32_t pos : positions) {
+      for (uint64_t w : pda_.follow(pda_.rule_of(pos)).words) key = (key ^ w) * 0x100000001B3ull;
+    }
+  }
   key = key * 0x9E3779B97F4A7C15ull ^ vocab_->fingerprint();
   auto& shared = SharedMaskCache::instance();
   std::shared_ptr<const PositionTokenMasks> masks = shared.find(key);
   if (!masks) {
     masks = std::make_shared<const PositionTokenMasks>(
-        compute_position_token_masks(pda_, pos, caller, *vocab_));
+        compute_position_token_masks(pda_, positions, caller_pos, *vocab_));
     shared.insert(key, masks);
   }
-  return masks;
-}
-
-const PositionTokenMasks& CompiledGrammar::masks_at(uint32_t pos) const {
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (masks_[pos]) return *masks_[pos];
-  }
-  auto masks = shared_or_compute(pda_.structural_hash(pos), pos, std::nullopt);
   std::lock_guard<std::mutex> lock(mutex_);
-  if (!masks_[pos]) masks_[pos] = std::move(masks);
-  return *masks_[pos];
-}
-
-const PositionTokenMasks& CompiledGrammar::masks_at(uint32_t pos, uint32_t caller_pos) const {
-  const uint64_t local = (uint64_t{pos} << 32) | caller_pos;
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    auto it = pair_masks_.find(local);
-    if (it != pair_masks_.end()) return *it->second;
-  }
-  const uint64_t key = pda_.structural_hash(pos) * 0xC2B2AE3D27D4EB4Full +
-                       pda_.structural_hash(caller_pos) + 0x5851F42D4C957F2Dull;
-  auto masks = shared_or_compute(key, pos, caller_pos);
-  std::lock_guard<std::mutex> lock(mutex_);
-  auto& slot = pair_masks_[local];
+  auto& slot = masks_[local];
   if (!slot) slot = std::move(masks);
   return *slot;
 }

@@ -10,6 +10,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -29,10 +30,11 @@ class CompiledGrammar {
   const TokenVocabulary& vocab() const { return *vocab_; }
   const std::shared_ptr<const TokenVocabulary>& vocab_ptr() const { return vocab_; }
 
-  // Token classification at byte-set position `pos` (computed on first use).
-  const PositionTokenMasks& masks_at(uint32_t pos) const;
-  // The same with the frame below known: `caller_pos` is its rule-call position.
-  const PositionTokenMasks& masks_at(uint32_t pos, uint32_t caller_pos) const;
+  // Token classification for stack tops at the sorted byte-set `positions` sharing one caller
+  // (computed on first use). With `caller_pos` (the caller's rule-call position) the caller's
+  // frame is studied too.
+  const PositionTokenMasks& masks_for(std::span<const uint32_t> positions,
+                                      std::optional<uint32_t> caller_pos) const;
 
   // Schema keywords this grammar does not enforce (checked by validating the finished output).
   std::vector<std::string> unenforced;
@@ -41,11 +43,10 @@ class CompiledGrammar {
   Pda pda_;
   std::shared_ptr<const TokenVocabulary> vocab_;
   mutable std::mutex mutex_;
-  mutable std::vector<std::shared_ptr<const PositionTokenMasks>> masks_;
-  mutable std::unordered_map<uint64_t, std::shared_ptr<const PositionTokenMasks>> pair_masks_;
+  mutable std::unordered_map<std::string, std::shared_ptr<const PositionTokenMasks>> masks_;
+  mutable std::vector<uint64_t> structural_hashes_;  // per position, 0 = not computed yet
 
-  std::shared_ptr<const PositionTokenMasks> shared_or_compute(uint64_t key, uint32_t pos,
-                                                              std::optional<uint32_t> caller) const;
+  uint64_t structural_hash(uint32_t pos) const;
 };
 
 // Drops every entry of the process-wide position mask cache (tests and benchmarks use this to

@@ -114,21 +114,36 @@ void GrammarMatcher::fill_next_token_mask(uint32_t* words) {
   if (terminated_) return;
   // Copy: computing masks may grow history_'s scratch neighbours but never history_ itself.
   const PdaFrontier& cur = history_.back();
-  const std::vector<uint32_t> tops = cur.tops;
-  for (uint32_t top : tops) {
-    // Study the top frame alone, or with its caller when alone leaves too much undecided.
-    const PositionTokenMasks* masks = &grammar_->masks_at(pool_.pos(top));
-    uint32_t resume = pool_.parent(top);
-    if (masks->suffixes.size() > kDeepenAboveSuffixes && resume > StackPool::kUnknownCaller) {
-      masks = &grammar_->masks_at(pool_.pos(top), pool_.pos(resume));
-      resume = pool_.parent(resume);
+  // Group the stack tops by caller: tops sharing a caller are studied as one frontier.
+  groups_.clear();
+  for (uint32_t top : cur.tops) groups_.push_back({pool_.parent(top), pool_.pos(top)});
+  std::sort(groups_.begin(), groups_.end());
+  groups_.erase(std::unique(groups_.begin(), groups_.end()), groups_.end());
+  for (size_t g = 0; g < groups_.size();) {
+    const uint32_t caller = groups_[g].first;
+    positions_.clear();
+    for (; g < groups_.size() && groups_[g].first == caller; ++g)
+      positions_.push_back(groups_[g].second);
+    // Study the group alone, or with its caller when alone leaves too much undecided.
+    const PositionTokenMasks* masks = &grammar_->masks_for(positions_, std::nullopt);
+    uint32_t resume = caller;
+    if (masks->suffixes.size() > kDeepenAboveSuffixes && caller > StackPool::kUnknownCaller) {
+      masks = &grammar_->masks_for(positions_, pool_.pos(caller));
+      resume = pool_.parent(caller);
     }
     if (masks->lists_rejected) {
       const uint32_t* normal = vocab.normal_mask().data();
-      scratch_words_.assign(normal, normal + n_words);
-      for (int32_t id : masks->listed) scratch_words_[id / 32] &= ~(1u << (id % 32));
-      for (int32_t id : masks->uncertain_ids) scratch_words_[id / 32] &= ~(1u << (id % 32));
-      for (size_t w = 0; w < n_words; ++w) words[w] |= scratch_words_[w];
+      if (groups_.size() == positions_.size()) {
+        // The only group: write straight into the mask.
+        std::memcpy(words, normal, n_words * sizeof(uint32_t));
+        for (int32_t id : masks->listed) words[id / 32] &= ~(1u << (id % 32));
+        for (int32_t id : masks->uncertain_ids) words[id / 32] &= ~(1u << (id % 32));
+      } else {
+        scratch_words_.assign(normal, normal + n_words);
+        for (int32_t id : masks->listed) scratch_words_[id / 32] &= ~(1u << (id % 32));
+        for (int32_t id : masks->uncertain_ids) scratch_words_[id / 32] &= ~(1u << (id % 32));
+        for (size_t w = 0; w < n_words; ++w) words[w] |= scratch_words_[w];
+      }
     } else {
       for (int32_t id : masks->listed) words[id / 32] |= 1u << (id % 32);
     }

@@ -52,6 +52,8 @@ class GrammarMatcher {
   std::vector<PdaFrontier> walk_;
   std::vector<uint32_t> scratch_words_;
   std::vector<uint8_t> suffix_ok_;
+  std::vector<std::pair<uint32_t, uint32_t>> groups_;  // (caller, position) of stack tops
+  std::vector<uint32_t> positions_;
 };
 
 }  // namespace ruvllm::structured

@@ -22,11 +22,11 @@ class FrontierAutomaton {
  public:
   FrontierAutomaton(const Pda& pda) : stepper_(pda, pool_) {}
 
-  uint32_t start(uint32_t pos, std::optional<uint32_t> caller_pos) {
+  uint32_t start(std::span<const uint32_t> positions, std::optional<uint32_t> caller_pos) {
     const uint32_t below = caller_pos ? pool_.intern(*caller_pos, StackPool::kUnknownCaller)
                                       : StackPool::kUnknownCaller;
     PdaFrontier f;
-    f.tops.push_back(pool_.intern(pos, below));
+    for (uint32_t pos : positions) f.tops.push_back(pool_.intern(pos, below));
     return intern(std::move(f));
   }
 
@@ -67,14 +67,29 @@ class FrontierAutomaton {
 PositionTokenMasks compute_position_token_masks(const Pda& pda, uint32_t pos,
                                                 std::optional<uint32_t> caller_pos,
                                                 const TokenVocabulary& vocab) {
+  const uint32_t one[1] = {pos};
+  return compute_position_token_masks(pda, std::span<const uint32_t>(one), caller_pos, vocab);
+}
+
+PositionTokenMasks compute_position_token_masks(const Pda& pda, std::span<const uint32_t> positions,
+                                                std::optional<uint32_t> caller_pos,
+                                                const TokenVocabulary& vocab) {
   FrontierAutomaton automaton(pda);
   const auto& ids = vocab.sorted_ids();
   const auto& lcp = vocab.sorted_lcp();
-  // Leaving the studied frames, the next byte must be able to follow the outermost one's rule.
-  const ByteSet& follow = pda.follow(pda.rule_of(caller_pos ? *caller_pos : pos));
+  // Leaving the studied frames, the next byte must be able to follow the outermost rule (any
+  // of the group's rules: tail calls can leave several rules sharing one caller).
+  ByteSet follow;
+  if (caller_pos) {
+    follow = pda.follow(pda.rule_of(*caller_pos));
+  } else {
+    for (uint32_t pos : positions) {
+      for (int w = 0; w < 4; ++w) follow.words[w] |= pda.follow(pda.rule_of(pos)).words[w];
+    }
+  }
 
   // at[d]: the frontier after the first d bytes of the current token.
-  std::vector<uint32_t> at(1, automaton.start(pos, caller_pos));
+  std::vector<uint32_t> at(1, automaton.start(positions, caller_pos));
   size_t valid = 0;  // at[0..valid] describe the current prefix
 
   std::vector<int32_t> accepted;

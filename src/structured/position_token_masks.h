@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -40,6 +41,11 @@ struct PositionTokenMasks {
 // rule-call position of the frame below), the study covers both frames and only what lies below
 // the caller is unknown: fewer tokens are uncertain, at the price of one entry per pair.
 PositionTokenMasks compute_position_token_masks(const Pda& pda, uint32_t pos,
+                                                std::optional<uint32_t> caller_pos,
+                                                const TokenVocabulary& vocab);
+// The same for a group of positions that share one caller (stack tops with the same parent):
+// the group is studied as one frontier, so the matcher does one mask operation per group.
+PositionTokenMasks compute_position_token_masks(const Pda& pda, std::span<const uint32_t> positions,
                                                 std::optional<uint32_t> caller_pos,
                                                 const TokenVocabulary& vocab);
 
