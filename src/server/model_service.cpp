@@ -63,6 +63,8 @@ ModelService::ModelService(const ModelServiceParams& params, ServerMetrics* metr
   } else {
     template_ = std::make_unique<chat::ChatTemplate>(chat::ChatTemplate::from_gguf(model_->file()));
   }
+  grammars_ = std::make_unique<structured::GrammarCompiler>(
+      structured::TokenVocabulary::from_tokenizer(*tokenizer_));
   scheduler_ = std::make_unique<Scheduler>(model_, *tokenizer_, params.scheduler,
                                            pool_->size() > 1 ? pool_.get() : nullptr, metrics);
 }
@@ -94,22 +96,12 @@ std::vector<int32_t> ModelService::tokenize_prompt(const std::string& text) cons
 }
 
 GenerationJob ModelService::base_job(const GenerationOptions& o) const {
-  if (o.response_format.kind != ResponseFormat::Kind::kText)
-    throw ApiError(400, "invalid_request_error",
-                   "response_format '" +
-                       std::string(o.response_format.kind == ResponseFormat::Kind::kJsonObject
-                                       ? "json_object"
-                                       : "json_schema") +
-                       "' is not available in this build yet",
-                   "response_format", "unsupported_parameter");
-  if (!o.grammar.empty())
-    throw ApiError(400, "invalid_request_error", "'grammar' is not available in this build yet",
-                   "grammar", "unsupported_parameter");
   GenerationJob job;
   job.max_tokens = o.max_tokens ? *o.max_tokens : -1;
   job.stop = o.stop;
   job.top_logprobs = o.logprobs ? o.top_logprobs : -1;
   job.timeout = request_timeout_;
+  job.grammar = compile_constraint(o);
   SamplerParams& s = job.sampling;
   s.temperature = o.temperature;
   s.top_k = o.top_k < 0 ? 0 : o.top_k;
@@ -128,6 +120,33 @@ GenerationJob ModelService::base_job(const GenerationOptions& o) const {
     s.logit_bias.emplace_back(token, bias <= -100.0f ? -INFINITY : bias);
   }
   return job;
+}
+
+std::shared_ptr<const structured::CompiledGrammar> ModelService::compile_constraint(
+    const GenerationOptions& o) const {
+  const ResponseFormat& format = o.response_format;
+  const char* param = o.grammar.empty() ? "response_format" : "grammar";
+  try {
+    if (!o.grammar.empty()) return grammars_->compile_gbnf(o.grammar);
+    switch (format.kind) {
+      case ResponseFormat::Kind::kText:
+        return nullptr;
+      case ResponseFormat::Kind::kJsonObject:
+        return grammars_->compile_any_json(/*object_only=*/true);
+      case ResponseFormat::Kind::kJsonSchema: {
+        if (format.schema.is_null()) return grammars_->compile_any_json(/*object_only=*/false);
+        structured::JsonSchemaGrammarOptions options;
+        options.strict = format.strict;
+        return grammars_->compile_json_schema(format.schema.dump(), options);
+      }
+    }
+  } catch (const UnsupportedError& e) {
+    throw ApiError(400, "invalid_request_error", std::string(param) + ": " + e.what(), param,
+                   "unsupported_schema");
+  } catch (const Error& e) {
+    throw ApiError::invalid_param(param, std::string(param) + " is invalid: " + e.what());
+  }
+  return nullptr;
 }
 
 PreparedJob ModelService::prepare_chat(const ChatCompletionRequest& request) const {

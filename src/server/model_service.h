@@ -1,6 +1,8 @@
 // The model behind the HTTP API: weights, tokenizer, chat template and the scheduler that runs
 // generations, plus the translation of OpenAI requests into generation jobs.
 //
+// `response_format` (json_object / json_schema) and `grammar` (GBNF) compile, through the
+// structured module's cached GrammarCompiler, into a grammar that masks every sampling step.
 // Chat requests are rendered with the model's own chat template (src/chat;
 // `tokenizer.chat_template` from the GGUF, or a template file given on the command line) and
 // tokenized with special tokens recognised. Checks only the model can make happen here and raise
@@ -21,6 +23,7 @@
 #include "server/openai_request.h"
 #include "server/scheduler.h"
 #include "server/server_metrics.h"
+#include "structured/grammar_compiler.h"
 #include "tokenizer/tokenizer.h"
 
 namespace ruvllm::server {
@@ -61,6 +64,9 @@ class ModelService {
 
  private:
   GenerationJob base_job(const GenerationOptions& options) const;
+  // The grammar a request's response_format or `grammar` asks for (null: unconstrained).
+  std::shared_ptr<const structured::CompiledGrammar> compile_constraint(
+      const GenerationOptions& options) const;
   std::vector<int32_t> tokenize_prompt(const std::string& text) const;
 
   std::string model_id_;
@@ -70,6 +76,7 @@ class ModelService {
   std::shared_ptr<const Model> model_;
   std::unique_ptr<Tokenizer> tokenizer_;
   std::unique_ptr<chat::ChatTemplate> template_;
+  std::unique_ptr<structured::GrammarCompiler> grammars_;  // caches compiled grammars
   std::unique_ptr<Scheduler> scheduler_;
 };
 

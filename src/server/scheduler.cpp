@@ -164,6 +164,11 @@ void Scheduler::admit_locked() {
     for (int32_t t : slot->job.prompt) slot->sampler->accept(t);
     slot->decoder.emplace(tokenizer_);
     slot->stops.emplace(slot->job.stop);
+    slot->matcher.reset();
+    if (slot->job.grammar) {
+      slot->matcher.emplace(slot->job.grammar);
+      slot->mask.assign(size_t(session.n_vocab() + 31) / 32, 0);
+    }
     if (metrics_) {
       metrics_->queue_seconds.observe(seconds_between(slot->submitted, slot->started));
       metrics_->prompt_tokens.inc(double(slot->job.prompt.size()));
@@ -230,8 +235,16 @@ void Scheduler::prefill(Slot& slot) {
 
 void Scheduler::sample(Slot& slot) {
   Session& session = *slot.session;
-  const int32_t token = slot.sampler->sample(session.last_logits().data(), nullptr);
-  if (token < 0) throw Error("the sampler found no token to choose");
+  const uint32_t* allowed = nullptr;
+  if (slot.matcher) {
+    slot.matcher->fill_next_token_mask(slot.mask.data());
+    allowed = slot.mask.data();
+  }
+  const int32_t token = slot.sampler->sample(session.last_logits().data(), allowed);
+  if (token < 0)
+    throw Error(slot.matcher ? "the grammar allows no token here" : "the sampler found no token");
+  if (slot.matcher && !slot.matcher->accept_token(token))
+    throw Error("the grammar rejected the token it allowed");
   if (slot.job.top_logprobs >= 0) {
     TokenLogprobInfo info;
     info.token = tokenizer_.token_to_bytes(token);

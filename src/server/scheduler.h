@@ -7,6 +7,7 @@
 //     tokens, so a long prompt never stalls the other slots for more than one chunk;
 //   - a generating slot samples one token from its last logits, streams its text (through the
 //     tokenizer's StreamDecoder and the runtime's StopStringFilter) and evaluates that token.
+// With a grammar, each sample is masked by the slot's GrammarMatcher (src/structured).
 // A slot whose client cancelled, or whose deadline passed, is released at the next step.
 // A new request whose prompt shares a prefix with what a free slot already holds reuses that
 // slot's cached prefix (usage.prompt_tokens_details.cached_tokens) and prefers that slot.
@@ -37,6 +38,8 @@
 #include "runtime/session.h"
 #include "server/request_channel.h"
 #include "server/server_metrics.h"
+#include "structured/compiled_grammar.h"
+#include "structured/grammar_matcher.h"
 #include "tokenizer/tokenizer.h"
 
 namespace ruvllm::server {
@@ -56,6 +59,9 @@ struct GenerationJob {
   std::vector<std::string> stop;
   int32_t top_logprobs = -1;             // < 0: no logprobs; else alternatives per token (0..20)
   std::chrono::milliseconds timeout{0};  // 0: none; else from submission to the last token
+  // Constrained decoding: only tokens this grammar allows are sampled, and generation ends
+  // when the grammar is complete and the model picks an end-of-generation token.
+  std::shared_ptr<const structured::CompiledGrammar> grammar;
 };
 
 class Scheduler {
@@ -94,8 +100,10 @@ class Scheduler {
     std::optional<Sampler> sampler;
     std::optional<StreamDecoder> decoder;
     std::optional<StopStringFilter> stops;  // refers to job.stop
-    size_t prompt_done = 0;                 // prompt tokens evaluated (including reused)
-    int64_t cached = 0;                     // prompt tokens reused from the previous request
+    std::optional<structured::GrammarMatcher> matcher;
+    std::vector<uint32_t> mask;  // allowed-token bit set of the matcher
+    size_t prompt_done = 0;      // prompt tokens evaluated (including reused)
+    int64_t cached = 0;          // prompt tokens reused from the previous request
     int32_t generated = 0;
     int32_t next_token = -1;  // sampled, waiting to be evaluated in this step's batch
     std::vector<TokenLogprobInfo> logprobs;
