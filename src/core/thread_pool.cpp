@@ -11,8 +11,27 @@
 
 namespace ruvllm {
 namespace {
-// About 20-50 µs of spinning before a worker parks; a decode step issues the next job sooner.
-constexpr int kSpinIterations = 20000;
+// Waiting has three stages. Pause-spinning (a few microseconds) catches the back-to-back jobs of
+// a forward pass. Then yielding: on an oversubscribed machine (more runnable threads than cores,
+// e.g. tests running in parallel) a pure spin would burn the time slice that the thread we wait
+// for needs, so each check gives the core away. Only then does a worker park on the condition
+// variable.
+constexpr int kSpinIterations = 2000;
+constexpr int kYieldIterations = 200;
+
+// Waits until `done()` holds, spinning, then yielding.
+template <typename Done>
+bool spin_then_yield(Done done) {
+  for (int i = 0; i < kSpinIterations; ++i) {
+    if (done()) return true;
+    RUVLLM_PAUSE();
+  }
+  for (int i = 0; i < kYieldIterations; ++i) {
+    if (done()) return true;
+    std::this_thread::yield();
+  }
+  return done();
+}
 }  // namespace
 
 ThreadPool::ThreadPool(int n_threads) {
@@ -45,7 +64,9 @@ void ThreadPool::run(const std::function<void(int, int)>& fn) {
   }
   if (sleepers_.load(std::memory_order_acquire) > 0) wake_.notify_all();
   fn(0, n_threads_);
-  while (pending_.load(std::memory_order_acquire) != 0) RUVLLM_PAUSE();
+  auto finished = [&] { return pending_.load(std::memory_order_acquire) == 0; };
+  while (!spin_then_yield(finished)) {
+  }
   job_ = nullptr;
 }
 
@@ -67,11 +88,8 @@ void ThreadPool::parallel_for(int64_t n, const std::function<void(int64_t, int64
 void ThreadPool::worker(int index) {
   uint64_t seen = 0;
   for (;;) {
+    spin_then_yield([&] { return generation_.load(std::memory_order_acquire) != seen; });
     uint64_t gen = generation_.load(std::memory_order_acquire);
-    for (int spin = 0; gen == seen && spin < kSpinIterations; ++spin) {
-      RUVLLM_PAUSE();
-      gen = generation_.load(std::memory_order_acquire);
-    }
     if (gen == seen) {
       std::unique_lock<std::mutex> lock(mutex_);
       sleepers_.fetch_add(1, std::memory_order_acq_rel);
