@@ -60,12 +60,13 @@ void fill_from_args(DictData& d, CallArgs& args, const char* name) {
   for (auto& [k, v] : args.keyword) d.set(Value(k), v);
 }
 
-Value builtin_namespace(CallArgs& args) {
+Value builtin_namespace(CallArgs& args, RenderArena& arena) {
   DictData attrs;
   fill_from_args(attrs, args, "namespace");
   auto ns = std::make_shared<ObjectData>();
   ns->type_name = "Namespace";
   ns->assignable = true;
+  arena.track(ns);
   for (const auto& [k, v] : attrs.entries()) {
     if (!k.is_string()) throw_type_error("keywords must be strings");
     ns->set(k.as_string(), v);
@@ -132,7 +133,7 @@ std::string strftime_local_now(const std::string& format) {
   return buf;
 }
 
-void install_globals(Scope& scope, StrftimeFn strftime_now) {
+void install_globals(Scope& scope, StrftimeFn strftime_now, RenderArena& arena) {
   scope.set("range", Value::function("range", builtin_range, "type"));
   scope.set("dict", Value::function(
                         "dict",
@@ -142,7 +143,12 @@ void install_globals(Scope& scope, StrftimeFn strftime_now) {
                           return d;
                         },
                         "type"));
-  scope.set("namespace", Value::function("namespace", builtin_namespace, "type"));
+  RenderArena* arena_ptr = &arena;
+  scope.set(
+      "namespace",
+      Value::function(
+          "namespace", [arena_ptr](CallArgs& args) { return builtin_namespace(args, *arena_ptr); },
+          "type"));
   scope.set("cycler", Value::function("cycler", builtin_cycler, "type"));
   scope.set("joiner", Value::function("joiner", builtin_joiner, "type"));
   scope.set("raise_exception", Value::function(

@@ -5,6 +5,7 @@
 #include <functional>
 #include <string>
 
+#include "chat/render_arena.h"
 #include "chat/scope.h"
 
 namespace ruvllm::chat {
@@ -16,6 +17,7 @@ using StrftimeFn = std::function<std::string(const std::string& format)>;
 std::string strftime_local_now(const std::string& format);
 
 // Binds the globals in `scope`.
-void install_globals(Scope& scope, StrftimeFn strftime_now);
+// Objects they create (namespaces) are tracked in `arena`.
+void install_globals(Scope& scope, StrftimeFn strftime_now, RenderArena& arena);
 
 }  // namespace ruvllm::chat

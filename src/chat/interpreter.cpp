@@ -94,12 +94,12 @@ Interpreter::Flow Interpreter::exec(const Node& node, const ScopePtr& scope, std
     case Node::Kind::Scope: {
       const auto& s = static_cast<const ast::Scope&>(node);
       if (!s.new_scope) return exec_body(s.body, scope, out);
-      exec_body(s.body, std::make_shared<chat::Scope>(scope), out);
+      exec_body(s.body, arena_.new_scope(scope), out);
       return Flow::Normal;
     }
     case Node::Kind::With: {
       const auto& w = static_cast<const With&>(node);
-      auto inner = std::make_shared<chat::Scope>(scope);
+      auto inner = arena_.new_scope(scope);
       for (const auto& [target, expr] : w.assignments) assign(target, eval(*expr, scope), *inner);
       return exec_body(w.body, inner, out);
     }
@@ -224,7 +224,7 @@ void Interpreter::run_loop(const For& node, const Value& iterable, const ScopePt
   if (node.filter) {
     std::vector<Value> kept;
     for (auto& item : items) {
-      auto probe = std::make_shared<chat::Scope>(scope);
+      auto probe = arena_.new_scope(scope);
       assign(node.target, item, *probe);
       if (eval(*node.filter, probe).truthy()) kept.push_back(std::move(item));
     }
@@ -235,6 +235,7 @@ void Interpreter::run_loop(const For& node, const Value& iterable, const ScopePt
     return;
   }
   auto loop = make_loop_object(items.size(), depth);
+  arena_.track(loop);
   if (node.recursive) {
     loop->call = [this, &node, scope, depth](CallArgs& args) -> Value {
       if (args.positional.size() != 1 || !args.keyword.empty())
@@ -248,7 +249,7 @@ void Interpreter::run_loop(const For& node, const Value& iterable, const ScopePt
   Value loop_value = Value::object(loop);
   for (size_t i = 0; i < items.size(); ++i) {
     update_loop_object(*loop, items, i);
-    auto iteration = std::make_shared<chat::Scope>(scope);
+    auto iteration = arena_.new_scope(scope);
     iteration->set("loop", loop_value);
     assign(node.target, items[i], *iteration);
     if (exec_body(node.body, iteration, out) == Flow::Break) break;
@@ -270,7 +271,7 @@ Value Interpreter::make_macro(const std::string& name, const std::vector<MacroPa
 Value Interpreter::call_macro(const std::string& name, const std::vector<MacroParam>& params,
                               const Body& body, const ScopePtr& closure, CallArgs& args) {
   CallDepthGuard guard(*this);
-  auto scope = std::make_shared<chat::Scope>(closure);
+  auto scope = arena_.new_scope(closure);
   std::vector<Value> varargs;
   for (size_t i = params.size(); i < args.positional.size(); ++i)
     varargs.push_back(args.positional[i]);

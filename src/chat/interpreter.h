@@ -11,13 +11,14 @@
 
 #include "chat/ast.h"
 #include "chat/environment.h"
+#include "chat/render_arena.h"
 #include "chat/scope.h"
 
 namespace ruvllm::chat {
 
 class Interpreter {
  public:
-  explicit Interpreter(const Environment& env) : env_(env) {}
+  Interpreter(const Environment& env, RenderArena& arena) : env_(env), arena_(arena) {}
 
   void render(const ast::Body& body, const ScopePtr& scope, std::string& out);
   Value eval(const ast::Expr& expr, const ScopePtr& scope);
@@ -56,6 +57,7 @@ class Interpreter {
   void check_output(const std::string& out) const;
 
   const Environment& env_;
+  RenderArena& arena_;
   int depth_ = 0;
   friend struct CallDepthGuard;
 };

@@ -37,6 +37,12 @@ class Scope {
     vars_.emplace_back(name, std::move(value));
   }
 
+  // Drops every binding (used to break reference cycles when a render ends).
+  void clear() {
+    vars_.clear();
+    parent_.reset();
+  }
+
  private:
   std::shared_ptr<Scope> parent_;
   std::vector<std::pair<std::string, Value>> vars_;

@@ -196,15 +196,17 @@ Template Template::parse(std::string_view source) {
 
 std::string Template::render(const nlohmann::ordered_json& context,
                              const RenderOptions& options) const {
-  auto globals = std::make_shared<Scope>();
-  install_globals(*globals, options.strftime_now);
-  auto scope = std::make_shared<Scope>(globals);
+  // Declared first so it is destroyed last, after the scopes below have been released.
+  RenderArena arena;
+  auto globals = arena.new_scope(nullptr);
+  install_globals(*globals, options.strftime_now, arena);
+  auto scope = arena.new_scope(globals);
   if (!context.is_null()) {
     if (!context.is_object()) throw TemplateError("TypeError", "the context must be a JSON object");
     for (auto it = context.begin(); it != context.end(); ++it)
       scope->set(it.key(), from_json(it.value()));
   }
-  Interpreter interpreter(Environment::standard());
+  Interpreter interpreter(Environment::standard(), arena);
   std::string out;
   interpreter.render(body_->nodes, scope, out);
   return out;
