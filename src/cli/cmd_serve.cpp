@@ -25,7 +25,7 @@ int run_serve(int argc, char** argv) {
   app.add_option("--port", port, "Port to listen on (0: any free port)")
       ->capture_default_str()
       ->check(CLI::Range(0, 65535));
-  app.add_option("--parallel,-np", parallel, "Sequences generated at once (slots)")
+  app.add_option("--parallel", parallel, "Sequences generated at once (slots)")
       ->capture_default_str()
       ->check(CLI::Range(1, 256));
   app.add_option("-c,--ctx", ctx, "Context size of each slot (0: model's, at most 4096)")
