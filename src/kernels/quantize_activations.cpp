@@ -12,6 +12,12 @@ float block_absmax(const float* x, int n) {
   for (int j = 0; j < n; ++j) amax = std::fmax(amax, std::fabs(x[j]));
   return amax;
 }
+// roundf (half away from zero) without the libm call: v - trunc(v) is exact for |v| < 2^23.
+int round_half_away(float v) {
+  const int i = int(v);
+  const float frac = v - float(i);
+  return frac >= 0.5f ? i + 1 : frac <= -0.5f ? i - 1 : i;
+}
 }  // namespace
 
 void quantize_q8_0(const float* x, BlockQ8_0* y, int64_t n) {
@@ -19,7 +25,7 @@ void quantize_q8_0(const float* x, BlockQ8_0* y, int64_t n) {
     const float d = block_absmax(x, kBlock) / 127.f;
     const float id = d != 0.f ? 1.0f / d : 0.0f;
     y[b].d = fp32_to_fp16(d);
-    for (int j = 0; j < kBlock; ++j) y[b].qs[j] = int8_t(std::round(x[j] * id));
+    for (int j = 0; j < kBlock; ++j) y[b].qs[j] = int8_t(round_half_away(x[j] * id));
   }
 }
 
@@ -29,7 +35,7 @@ void quantize_q8_1(const float* x, BlockQ8_1* y, int64_t n) {
     const float id = d != 0.f ? 1.0f / d : 0.0f;
     int sum = 0;
     for (int j = 0; j < kBlock; ++j) {
-      y[b].qs[j] = int8_t(std::round(x[j] * id));
+      y[b].qs[j] = int8_t(round_half_away(x[j] * id));
       sum += y[b].qs[j];
     }
     y[b].d = fp32_to_fp16(d);

@@ -121,6 +121,18 @@ TEST(QuantizeActivations, Q8_KMapsLargestMagnitudeToMinus127AndSumsGroups) {
     }
 }
 
+TEST(QuantizeActivations, Q8_0RoundsHalfAwayFromZero) {
+  // amax 127 makes the scale exactly 1, so the values below are the rounding inputs.
+  std::vector<float> x(32, 0.f);
+  const float in[] = {127.f, 2.5f, -2.5f, 0.5f, -0.5f, 1.4999999f, -1.4999999f, 126.5f};
+  const int expect[] = {127, 3, -3, 1, -1, 1, -1, 127};
+  std::copy(std::begin(in), std::end(in), x.begin());
+  BlockQ8_0 q;
+  quantize_row(GgmlType::Q8_0, x.data(), &q, 32);
+  EXPECT_EQ(fp16_to_fp32(q.d), 1.0f);
+  for (size_t i = 0; i < std::size(expect); ++i) EXPECT_EQ(q.qs[i], expect[i]) << in[i];
+}
+
 TEST(QuantizeActivations, Q8_1StoresScaledSum) {
   std::mt19937 rng(9);
   const auto x = test::random_floats(64, rng);
