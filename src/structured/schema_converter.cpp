@@ -254,6 +254,16 @@ std::string SchemaConverter::visit(const Json& schema, const std::string& path) 
   if (auto it = schema.find("$ref"); it != schema.end() && it->is_string()) {
     const std::string ref = it->get<std::string>();
     if (!has_validation_keywords(schema)) return ref_rule(ref, path);
+    // Before draft 2019-09 keywords beside $ref are ignored; an unknown draft is treated the
+    // same way, since applying them could reject instances that are valid there.
+    const auto dialect = root_.is_object() ? root_.find("$schema") : root_.end();
+    const bool modern = root_.is_object() && dialect != root_.end() && dialect->is_string() &&
+                        (dialect->get<std::string>().find("2019-09") != std::string::npos ||
+                         dialect->get<std::string>().find("2020-12") != std::string::npos);
+    if (!modern) {
+      note("keywords beside $ref (ignored before draft 2019-09)", path);
+      return ref_rule(ref, path);
+    }
     Json rest = schema;
     rest.erase("$ref");
     owned_.push_back(merge(deref(resolve(ref, path), path), rest, path));

@@ -131,6 +131,18 @@ TEST(JsonSchemaToGbnf, CombinatorsAndReferences) {
   check({R"({"oneOf":[{"type":"boolean"},{"type":"null"}]})", {"true", "null"}, {"0"}});
 }
 
+TEST(JsonSchemaToGbnf, KeywordsBesideRefFollowTheDraft) {
+  // Draft 7 ignores "required" next to "$ref"; 2020-12 applies it.
+  check(
+      {R"({"definitions":{"o":{"type":"object"}},"type":"object","properties":{"w":{"$ref":"#/definitions/o","required":["x"]}}})",
+       {R"({"w": {}})"},
+       {R"({"w": 1})"}});
+  check(
+      {R"({"$schema":"https://json-schema.org/draft/2020-12/schema","$defs":{"o":{"type":"object"}},"type":"object","properties":{"w":{"$ref":"#/$defs/o","required":["x"]}}})",
+       {R"({"w": {"x": 1}})"},
+       {R"({"w": {}})"}});
+}
+
 TEST(JsonSchemaToGbnf, NoTypeAllowsEveryType) {
   check({R"({"properties":{"a":{"type":"integer"}}})",
          {R"({"a": 1})", "5", R"("s")", "[1]"},
