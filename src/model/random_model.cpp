@@ -11,6 +11,7 @@
 #include "gguf/gguf_file.h"
 #include "gguf/gguf_writer.h"
 #include "kernels/quantize.h"
+#include "model/quantize_model.h"
 
 namespace ruvllm {
 namespace {
@@ -118,42 +119,6 @@ void copy_vocab(gguf::GgufWriter& w, const std::string& path, int64_t n_vocab) {
     if (key.rfind("tokenizer.", 0) == 0) w.set_value(key, value);
 }
 
-// llama.cpp's LLAMA_FTYPE for a model whose matrices are all of one type.
-uint32_t file_type_of(GgmlType t) {
-  switch (t) {
-    case GgmlType::F32:
-      return 0;
-    case GgmlType::F16:
-      return 1;
-    case GgmlType::Q4_0:
-      return 2;
-    case GgmlType::Q4_1:
-      return 3;
-    case GgmlType::Q8_0:
-      return 7;
-    case GgmlType::Q5_0:
-      return 8;
-    case GgmlType::Q5_1:
-      return 9;
-    case GgmlType::Q2_K:
-      return 10;
-    case GgmlType::Q3_K:
-      return 11;  // Q3_K_S
-    case GgmlType::Q4_K:
-      return 14;  // Q4_K_S
-    case GgmlType::Q5_K:
-      return 16;  // Q5_K_S
-    case GgmlType::Q6_K:
-      return 18;
-    case GgmlType::IQ4_NL:
-      return 25;
-    case GgmlType::BF16:
-      return 32;
-    default:
-      return 0;
-  }
-}
-
 // Random values for one tensor, converted to `type`.
 std::string make_tensor_bytes(GgmlType type, const std::vector<int64_t>& dims, uint64_t seed,
                               float mean, float stddev) {
@@ -190,7 +155,9 @@ void write_random_model(const ModelShape& s, const RandomModelOptions& o, const 
   w.set_string("general.architecture", a);
   w.set_string("general.name", "random " + s.name);
   w.set_u32("general.quantization_version", 2);
-  w.set_u32("general.file_type", file_type_of(o.type));
+  // llama.cpp's LLAMA_FTYPE: that of the quantizer's mix named after the weight type.
+  const auto mix = model::parse_quant_mix(ggml_type_name(o.type));
+  w.set_u32("general.file_type", mix ? model::llama_file_type(*mix) : 0);
   w.set_u32(a + ".context_length", uint32_t(s.n_ctx));
   w.set_u32(a + ".embedding_length", uint32_t(s.n_embd));
   w.set_u32(a + ".block_count", uint32_t(s.n_layer));
