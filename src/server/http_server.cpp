@@ -291,7 +291,9 @@ void HttpServer::Impl::install_routes() {
         }
         send_error(res, ApiError::internal(message));
       });
-  http.set_logger([this](const httplib::Request& req, const httplib::Response& res) {
+  // Counted just before the response is written (httplib's logger runs after it is sent, so a
+  // client could read /metrics before its previous request was counted).
+  http.set_post_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
     metrics.count_request(route_label(req.path), res.status);
   });
 
