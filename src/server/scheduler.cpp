@@ -31,7 +31,7 @@ Scheduler::Scheduler(std::shared_ptr<const Model> model, const Tokenizer& tokeni
   slots_.resize(size_t(params_.n_slots));
   for (Slot& slot : slots_) slot.session = std::make_unique<Session>(model_, session_params, pool);
   n_ctx_ = slots_[0].session->n_ctx();
-  decode_batch_.reserve(slots_.size());
+  batch_.reserve(slots_.size());
   if (metrics_) {
     metrics_->slots.set(double(slots_.size()));
     metrics_->kv_cache_cells.set(double(n_ctx_) * double(slots_.size()));
@@ -178,14 +178,14 @@ void Scheduler::admit_locked() {
 }
 
 bool Scheduler::step() {
-  decode_batch_.clear();
+  batch_.clear();
   bool any = false;
   for (Slot& slot : slots_) {
     if (!slot.busy) continue;
     any = true;
     advance(slot);
   }
-  run_decode_batch();
+  run_batch();
   if (metrics_) {
     double used = 0;
     for (const Slot& slot : slots_) used += double(slot.session->n_past());
@@ -224,7 +224,11 @@ void Scheduler::advance(Slot& slot) {
 void Scheduler::prefill(Slot& slot) {
   const size_t n =
       std::min<size_t>(size_t(params_.prefill_chunk), slot.job.prompt.size() - slot.prompt_done);
-  slot.session->eval(std::span<const int32_t>(slot.job.prompt.data() + slot.prompt_done, n));
+  batch_.push_back(
+      {&slot, std::span<const int32_t>(slot.job.prompt.data() + slot.prompt_done, n), true});
+}
+
+void Scheduler::prefilled(Slot& slot, size_t n) {
   slot.prompt_done += n;
   if (slot.prompt_done < slot.job.prompt.size()) return;
   slot.decode_started = Clock::now();
@@ -274,17 +278,40 @@ void Scheduler::sample(Slot& slot) {
     return;
   }
   slot.next_token = token;
-  decode_batch_.push_back(&slot);
+  batch_.push_back({&slot, std::span<const int32_t>(&slot.next_token, 1), false});
 }
 
-void Scheduler::run_decode_batch() {
-  for (Slot* slot : decode_batch_) {
-    try {
-      slot->session->eval(std::span<const int32_t>(&slot->next_token, 1));
-    } catch (const std::exception& e) {
-      finish(*slot, FinishReason::kStop, ApiError::internal(e.what()));
+void Scheduler::run_batch() {
+  if (batch_.empty()) return;
+  std::vector<Session::BatchItem> items;
+  items.reserve(batch_.size());
+  for (const BatchWork& work : batch_) items.push_back({work.slot->session.get(), work.tokens});
+  for (BatchWork& work : batch_) work.seen_before = work.slot->session->tokens().size();
+  try {
+    Session::eval_batch(items);
+  } catch (const std::exception&) {
+    // Find the culprit: evaluate each sequence on its own so one bad request fails alone.
+    // A failure inside a pass may leave some sequences already advanced; those are kept.
+    for (BatchWork& work : batch_) {
+      Session& session = *work.slot->session;
+      const size_t seen = session.tokens().size();
+      if (seen == work.seen_before + work.tokens.size()) continue;
+      try {
+        if (seen != work.seen_before) session.truncate(int64_t(work.seen_before));
+        session.eval(work.tokens);
+      } catch (const std::exception& e) {
+        finish(*work.slot, FinishReason::kStop, ApiError::internal(e.what()));
+        work.failed = true;
+      }
     }
-    slot->next_token = -1;
+  }
+  for (BatchWork& work : batch_) {
+    if (work.failed) continue;
+    if (work.prefill) {
+      prefilled(*work.slot, work.tokens.size());
+    } else {
+      work.slot->next_token = -1;
+    }
   }
 }
 

@@ -12,12 +12,9 @@
 // A new request whose prompt shares a prefix with what a free slot already holds reuses that
 // slot's cached prefix (usage.prompt_tokens_details.cached_tokens) and prefers that slot.
 //
-// Batching: the decode evaluations of one step are independent single-token evaluations of
-// different sequences, collected in `decode_batch_` before any is run (see step()). The runtime
-// currently evaluates one sequence per call (Session::eval), so run_decode_batch() evaluates them
-// in turn. When the runtime gains a multi-sequence forward pass (one set of weight reads for
-// all sequences' tokens), run_decode_batch() is the one place that changes: it hands the whole
-// batch (session, token) pairs to that call instead of looping.
+// Batching: the evaluations of one step (a decode token of every generating slot, a prompt chunk
+// of every prefilling slot) are collected before any runs and go through one multi-sequence
+// forward pass (Session::eval_batch), so each weight matrix is read once per step for all slots.
 #pragma once
 
 #include <chrono>
@@ -27,6 +24,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <thread>
 #include <vector>
@@ -116,7 +114,8 @@ class Scheduler {
   void advance(Slot& slot);
   void prefill(Slot& slot);
   void sample(Slot& slot);
-  void run_decode_batch();
+  void prefilled(Slot& slot, size_t n);  // bookkeeping after a prompt chunk was evaluated
+  void run_batch();
   void emit(Slot& slot, std::string text);
   void finish(Slot& slot, FinishReason reason, std::optional<ApiError> error = std::nullopt);
   Slot* pick_slot_locked(const std::vector<int32_t>& prompt);
@@ -128,7 +127,15 @@ class Scheduler {
   ServerMetrics* metrics_;
   int64_t n_ctx_ = 0;
   std::vector<Slot> slots_;
-  std::vector<Slot*> decode_batch_;
+  // One step's evaluations: a prompt chunk of a prefilling slot or a slot's sampled token.
+  struct BatchWork {
+    Slot* slot;
+    std::span<const int32_t> tokens;
+    bool prefill;
+    size_t seen_before = 0;  // the session's token count before the step
+    bool failed = false;
+  };
+  std::vector<BatchWork> batch_;
 
   std::mutex mutex_;
   std::condition_variable wake_;
