@@ -1,0 +1,120 @@
+#include "tools/tool_grammar.h"
+
+#include "core/error.h"
+#include "structured/gbnf_parser.h"
+#include "structured/gbnf_text.h"
+#include "structured/json_schema_to_gbnf.h"
+#include "structured/utf8_ranges.h"
+
+namespace ruvllm::tools {
+
+namespace {
+
+using structured::GbnfExpr;
+
+void print_expr(const GbnfExpr& e, std::string& out) {
+  switch (e.kind) {
+    case GbnfExpr::Kind::kSequence:
+      if (e.children.empty()) {
+        out += "\"\"";
+        return;
+      }
+      out += '(';
+      for (size_t i = 0; i < e.children.size(); ++i) {
+        if (i) out += ' ';
+        print_expr(e.children[i], out);
+      }
+      out += ')';
+      return;
+    case GbnfExpr::Kind::kAlternation:
+      out += '(';
+      for (size_t i = 0; i < e.children.size(); ++i) {
+        if (i) out += " | ";
+        print_expr(e.children[i], out);
+      }
+      out += ')';
+      return;
+    case GbnfExpr::Kind::kLiteral: {
+      std::string utf8;
+      for (uint32_t cp : e.code_points) structured::append_utf8(cp, utf8);
+      out += structured::gbnf_literal(utf8);
+      return;
+    }
+    case GbnfExpr::Kind::kCharClass:
+      out += structured::gbnf_char_class(e.ranges, e.negated);
+      return;
+    case GbnfExpr::Kind::kRuleRef:
+      out += e.name;
+      return;
+    case GbnfExpr::Kind::kRepeat:
+      out += '(';
+      print_expr(e.children.at(0), out);
+      out += "){" + std::to_string(e.min_count) + ",";
+      if (e.max_count != GbnfExpr::kUnbounded) out += std::to_string(e.max_count);
+      out += '}';
+      return;
+  }
+}
+
+void prefix_refs(GbnfExpr& e, const std::string& prefix) {
+  if (e.kind == GbnfExpr::Kind::kRuleRef) e.name = prefix + e.name;
+  for (GbnfExpr& child : e.children) prefix_refs(child, prefix);
+}
+
+}  // namespace
+
+std::string print_gbnf_rules(const std::vector<structured::GbnfRule>& rules) {
+  std::string out;
+  for (const structured::GbnfRule& rule : rules) {
+    out += rule.name + " ::= ";
+    print_expr(rule.body, out);
+    out += '\n';
+  }
+  return out;
+}
+
+std::string gbnf_quote(const std::string& text) {
+  return structured::gbnf_literal(text);
+}
+
+std::string gbnf_repeat(const std::string& first, const std::string& more, size_t max_more) {
+  if (max_more == 0) return first;
+  return "(" + first + " (" + more + "){0," + std::to_string(max_more) + "})";
+}
+
+ToolArgumentRules tool_argument_rules(const std::vector<FunctionTool>& tools) {
+  ToolArgumentRules out;
+  for (size_t i = 0; i < tools.size(); ++i) {
+    const FunctionTool& tool = tools[i];
+    nlohmann::ordered_json schema = tool.parameters;
+    if (schema.is_null()) schema = nlohmann::ordered_json::object();
+    if (schema.is_object() && !schema.contains("type") && !schema.contains("$ref") &&
+        !schema.contains("anyOf") && !schema.contains("oneOf") && !schema.contains("allOf"))
+      schema["type"] = "object";
+    structured::JsonSchemaGrammarOptions options;
+    options.whitespace = structured::JsonSchemaGrammarOptions::Whitespace::kFlexible;
+    options.max_whitespace = 1;
+    options.strict = tool.strict;
+    structured::SchemaGrammar grammar;
+    try {
+      grammar = structured::json_schema_to_gbnf(schema, options);
+    } catch (const UnsupportedError& e) {
+      throw UnsupportedError("tool '" + tool.name + "': " + e.what());
+    } catch (const Error& e) {
+      throw FormatError("tool '" + tool.name + "' has invalid parameters: " + e.what());
+    }
+    const std::string prefix = "t" + std::to_string(i) + "-";
+    std::vector<structured::GbnfRule> rules = structured::parse_gbnf_rules(grammar.gbnf);
+    for (structured::GbnfRule& rule : rules) {
+      rule.name = prefix + rule.name;
+      prefix_refs(rule.body, prefix);
+    }
+    out.rules += print_gbnf_rules(rules);
+    out.rule_names.push_back(prefix + "root");
+    for (const std::string& keyword : grammar.unenforced)
+      out.unenforced.push_back(tool.name + ": " + keyword);
+  }
+  return out;
+}
+
+}  // namespace ruvllm::tools
