@@ -3,9 +3,11 @@
 #include <httplib.h>
 
 #include <chrono>
+#include <optional>
 #include <thread>
 
 #include "server/api_error.h"
+#include "server/client_connection.h"
 #include "server/openai_request.h"
 #include "server/openai_response.h"
 
@@ -51,11 +53,21 @@ struct Collected {
   GenerationOutcome outcome;
 };
 
-Collected collect(RequestChannel& channel) {
+// Waits for a non-streaming generation to finish. A client that hangs up meanwhile cancels it
+// (its connection is looked up only once the answer takes a while, so quick requests pay nothing).
+Collected collect(RequestChannel& channel, const httplib::Request& req) {
   Collected out;
   GeneratedPiece piece;
   bool timed_out = false;
-  while (channel.next(piece, 1000ms, &timed_out) || timed_out) {
+  std::optional<ClientConnection> connection;
+  auto next_check = std::chrono::steady_clock::now() + 200ms;
+  while (channel.next(piece, 200ms, &timed_out) || timed_out) {
+    if (std::chrono::steady_clock::now() >= next_check) {
+      next_check += 200ms;
+      if (!connection)
+        connection = ClientConnection::find(req.remote_addr, req.remote_port, req.local_port);
+      if (connection->closed()) channel.cancel();
+    }
     if (timed_out) continue;
     out.text += piece.text;
     for (auto& lp : piece.logprobs) out.logprobs.push_back(std::move(lp));
@@ -193,7 +205,7 @@ void HttpServer::Impl::handle_chat(const httplib::Request& req, httplib::Respons
     start_stream(res, std::move(state));
     return;
   }
-  Collected c = collect(*channel);
+  Collected c = collect(*channel, req);
   ChatResult result;
   result.content = std::move(c.text);
   result.finish_reason = c.outcome.finish_reason;
@@ -220,7 +232,7 @@ void HttpServer::Impl::handle_completion(const httplib::Request& req, httplib::R
     start_stream(res, std::move(state));
     return;
   }
-  Collected c = collect(*channel);
+  Collected c = collect(*channel, req);
   TextResult result;
   result.text = prepared.echo_text + c.text;
   result.finish_reason = c.outcome.finish_reason;

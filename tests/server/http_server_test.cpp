@@ -360,6 +360,22 @@ TEST_F(HttpServerTest, ClientDisconnectCancelsGeneration) {
   expect_still_serving();
 }
 
+TEST_F(HttpServerTest, ClientDisconnectCancelsNonStreamingGeneration) {
+  const double before = metrics_->cancelled_requests.value();
+  auto c = client();
+  c.set_read_timeout(0, 300'000);  // give up after 300 ms, closing the connection
+  auto r =
+      c.Post("/v1/chat/completions", chat_request({{"max_tokens", -1}}).dump(), "application/json");
+  EXPECT_FALSE(r);  // the client gave up before the answer
+  bool cancelled = false;
+  for (int i = 0; i < 200 && !cancelled; ++i) {
+    cancelled = metrics_->cancelled_requests.value() > before;
+    if (!cancelled) std::this_thread::sleep_for(25ms);
+  }
+  EXPECT_TRUE(cancelled) << "the generation kept running after the client left";
+  expect_still_serving();
+}
+
 TEST_F(HttpServerTest, MetricsParseAndCount) {
   expect_still_serving();
   auto r = client().Get("/metrics");
