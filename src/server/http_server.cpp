@@ -10,6 +10,7 @@
 #include "server/client_connection.h"
 #include "server/openai_request.h"
 #include "server/openai_response.h"
+#include "server/tool_call_output.h"
 
 namespace ruvllm::server {
 
@@ -87,6 +88,7 @@ struct StreamState {
   bool started = false;
   std::string echo_text;   // completions with echo: sent first
   size_t text_offset = 0;  // legacy logprobs text_offset of the next token
+  std::optional<ToolCallOutput> tool_output;  // chat with tools: calls kept out of the content
 };
 
 // Writes to the client; a failed write means it went away, which cancels the generation.
@@ -94,6 +96,20 @@ bool write_event(StreamState& s, httplib::DataSink& sink, std::string_view data)
   if (sink.write(data.data(), data.size())) return true;
   s.channel->cancel();
   return false;
+}
+
+// Chat with tools, at the end: the content held back, then the calls' deltas.
+bool write_tool_calls(StreamState& s, httplib::DataSink& sink, FinishReason& reason) {
+  ToolCallOutput::Final final = s.tool_output->finish();
+  if (!final.content.empty() &&
+      !write_event(s, sink,
+                   sse_event(chat_chunk_json(s.identity, {{"content", final.content}}, std::nullopt))))
+    return false;
+  for (json& delta : tool_call_deltas(final.calls))
+    if (!write_event(s, sink, sse_event(chat_chunk_json(s.identity, std::move(delta), std::nullopt))))
+      return false;
+  reason = finish_reason_with_calls(reason, !final.calls.empty());
+  return true;
 }
 
 bool stream_step(StreamState& s, httplib::DataSink& sink) {
@@ -112,6 +128,7 @@ bool stream_step(StreamState& s, httplib::DataSink& sink) {
   GeneratedPiece piece;
   bool timed_out = false;
   if (s.channel->next(piece, 250ms, &timed_out)) {
+    if (s.tool_output) piece.text = s.tool_output->push(piece.text);
     if (piece.text.empty() && (!s.with_logprobs || piece.logprobs.empty())) return true;
     const auto* logprobs = s.with_logprobs ? &piece.logprobs : nullptr;
     json chunk;
@@ -131,7 +148,9 @@ bool stream_step(StreamState& s, httplib::DataSink& sink) {
     // Mid-stream failures arrive as an event carrying the error object (the SDKs raise it).
     write_event(s, sink, sse_event(outcome.error->to_json()));
   } else {
-    json last = s.chat ? chat_chunk_json(s.identity, json::object(), outcome.finish_reason)
+    FinishReason reason = outcome.finish_reason;
+    if (s.tool_output && !write_tool_calls(s, sink, reason)) return false;
+    json last = s.chat ? chat_chunk_json(s.identity, json::object(), reason)
                        : text_chunk_json(s.identity, "", outcome.finish_reason);
     if (!write_event(s, sink, sse_event(last))) return false;
     if (s.include_usage &&
@@ -200,6 +219,7 @@ void HttpServer::Impl::handle_chat(const httplib::Request& req, httplib::Respons
     state->channel = std::move(channel);
     state->identity = std::move(identity);
     state->chat = true;
+    if (prepared.tool_output) state->tool_output.emplace(*prepared.tool_output);
     state->with_logprobs = o.logprobs;
     state->include_usage = o.include_usage;
     start_stream(res, std::move(state));
@@ -212,6 +232,7 @@ void HttpServer::Impl::handle_chat(const httplib::Request& req, httplib::Respons
   result.usage = c.outcome.usage;
   result.with_logprobs = o.logprobs;
   result.logprobs = std::move(c.logprobs);
+  if (prepared.tool_output) ToolCallOutput::split(*prepared.tool_output, result.content, result);
   send_json(res, 200, chat_completion_json(identity, result));
 }
 

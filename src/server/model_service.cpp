@@ -46,6 +46,14 @@ ordered_json template_tools(const std::vector<ToolDefinition>& tools) {
   return out;
 }
 
+std::vector<tools::FunctionTool> function_tools(const std::vector<ToolDefinition>& tools) {
+  std::vector<tools::FunctionTool> out;
+  for (const ToolDefinition& tool : tools)
+    out.push_back({tool.name, tool.description, ordered_json::parse(tool.parameters.dump()),
+                   tool.strict});
+  return out;
+}
+
 ModelService::ModelService(const ModelServiceParams& params, ServerMetrics* metrics)
     : request_timeout_(params.request_timeout) {
   model_id_ = params.model_id.empty() ? std::filesystem::path(params.model_path).stem().string()
@@ -63,6 +71,7 @@ ModelService::ModelService(const ModelServiceParams& params, ServerMetrics* metr
   } else {
     template_ = std::make_unique<chat::ChatTemplate>(chat::ChatTemplate::from_gguf(model_->file()));
   }
+  tool_calling_ = std::make_unique<tools::ToolCalling>(*template_, params.tool_format);
   grammars_ = std::make_unique<structured::GrammarCompiler>(
       structured::TokenVocabulary::from_tokenizer(*tokenizer_));
   scheduler_ = std::make_unique<Scheduler>(model_, *tokenizer_, params.scheduler,
@@ -75,8 +84,8 @@ ModelService::~ModelService() {
 
 std::string ModelService::render_chat_prompt(const ChatCompletionRequest& request) const {
   try {
-    return template_->apply(template_messages(request.messages), template_tools(request.tools),
-                            /*add_generation_prompt=*/true);
+    return tool_calling_->render(template_messages(request.messages),
+                                 function_tools(request.tools), /*add_generation_prompt=*/true);
   } catch (const chat::TemplateError& e) {
     // The template rejected the conversation (e.g. roles that do not alternate), as
     // transformers' apply_chat_template would.
@@ -150,15 +159,59 @@ std::shared_ptr<const structured::CompiledGrammar> ModelService::compile_constra
 }
 
 PreparedJob ModelService::prepare_chat(const ChatCompletionRequest& request) const {
-  if (!request.tools.empty() && request.tool_choice.mode != ToolChoice::Mode::kNone &&
-      request.tool_choice.mode != ToolChoice::Mode::kAuto)
-    throw ApiError(400, "invalid_request_error",
-                   "tool_choice 'required' and named tools are not available in this build yet",
-                   "tool_choice", "unsupported_parameter");
   PreparedJob prepared;
   prepared.job = base_job(request.options);
-  prepared.job.prompt = tokenize_prompt(render_chat_prompt(request));
+  std::string prompt = render_chat_prompt(request);
+  if (!request.tools.empty() && request.tool_choice.mode != ToolChoice::Mode::kNone)
+    prompt += plan_tool_calls(request, prompt, prepared);
+  prepared.job.prompt = tokenize_prompt(prompt);
   return prepared;
+}
+
+std::string ModelService::plan_tool_calls(const ChatCompletionRequest& request,
+                                          const std::string& prompt, PreparedJob& prepared) const {
+  tools::ToolChoice choice;
+  switch (request.tool_choice.mode) {
+    case ToolChoice::Mode::kAuto:
+      choice.mode = tools::ToolChoice::Mode::kAuto;
+      break;
+    case ToolChoice::Mode::kNone:
+      choice.mode = tools::ToolChoice::Mode::kNone;
+      break;
+    case ToolChoice::Mode::kRequired:
+      choice.mode = tools::ToolChoice::Mode::kRequired;
+      break;
+    case ToolChoice::Mode::kNamed:
+      choice.mode = tools::ToolChoice::Mode::kNamed;
+      choice.name = request.tool_choice.function_name;
+      break;
+  }
+  tools::ToolGrammarPlan plan;
+  GenerationJob& job = prepared.job;
+  try {
+    plan = tool_calling_->plan(function_tools(request.tools), choice, request.parallel_tool_calls,
+                               prompt);
+    if (!plan.gbnf.empty()) {
+      job.grammar = grammars_->compile_gbnf(plan.gbnf);  // the calls take precedence
+    } else if (!job.grammar) {
+      for (const auto& lazy : plan.lazy)
+        job.grammar_triggers.push_back({lazy.trigger, grammars_->compile_gbnf(lazy.gbnf)});
+    }
+  } catch (const UnsupportedError& e) {
+    throw ApiError(400, "invalid_request_error", std::string("tools: ") + e.what(), "tools",
+                   "unsupported_schema");
+  } catch (const Error& e) {
+    throw ApiError::invalid_param("tools", std::string("tools are invalid: ") + e.what());
+  }
+  job.special_text = true;  // call markers may be special tokens (<|python_tag|>)
+  PreparedJob::ToolOutput output;
+  output.calling = tool_calling_.get();
+  output.output_prefix = plan.output_prefix;
+  output.forced = choice.mode == tools::ToolChoice::Mode::kRequired ||
+                  choice.mode == tools::ToolChoice::Mode::kNamed;
+  for (const auto& lazy : plan.lazy) output.triggers.push_back(lazy.trigger);
+  prepared.tool_output = std::move(output);
+  return plan.prompt_suffix;
 }
 
 PreparedJob ModelService::prepare_completion(const CompletionRequest& request) const {

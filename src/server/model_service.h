@@ -3,6 +3,9 @@
 //
 // `response_format` (json_object / json_schema) and `grammar` (GBNF) compile, through the
 // structured module's cached GrammarCompiler, into a grammar that masks every sampling step.
+// Tools (src/tools) are rendered in the format the template was written for; `required` and
+// named tool choices force a grammar of that format over the tools' argument schemas, and
+// `auto` arms lazy grammars that take over when the model starts a call.
 // Chat requests are rendered with the model's own chat template (src/chat;
 // `tokenizer.chat_template` from the GGUF, or a template file given on the command line) and
 // tokenized with special tokens recognised. Checks only the model can make happen here and raise
@@ -25,6 +28,7 @@
 #include "server/server_metrics.h"
 #include "structured/grammar_compiler.h"
 #include "tokenizer/tokenizer.h"
+#include "tools/tool_calling.h"
 
 namespace ruvllm::server {
 
@@ -35,12 +39,23 @@ struct ModelServiceParams {
   int threads = 0;                               // compute threads (0: hardware threads)
   std::optional<std::string> chat_template;      // template source overriding the model's
   std::chrono::milliseconds request_timeout{0};  // 0: none
+  // Tool-call format ("hermes", "llama3", ... see tools::tool_format_name) overriding the one
+  // detected from the chat template.
+  std::optional<tools::ToolFormat> tool_format;
 };
 
 // A request turned into a job, with what the response needs besides the generated text.
 struct PreparedJob {
   GenerationJob job;
   std::string echo_text;  // completions with echo: the prompt text to prepend
+  // Chat requests that may call tools: how to read the calls out of the generated text.
+  struct ToolOutput {
+    const tools::ToolCalling* calling = nullptr;
+    std::string output_prefix;          // forced calls: the section opening put in the prompt
+    std::vector<std::string> triggers;  // texts that open a call section in free text
+    bool forced = false;                // tool_choice required or named
+  };
+  std::optional<ToolOutput> tool_output;
 };
 
 class ModelService {
@@ -53,6 +68,7 @@ class ModelService {
   int64_t created() const { return created_; }
   const Tokenizer& tokenizer() const { return *tokenizer_; }
   const chat::ChatTemplate& chat_template() const { return *template_; }
+  const tools::ToolCalling& tool_calling() const { return *tool_calling_; }
   Scheduler& scheduler() { return *scheduler_; }
   int64_t n_ctx() const { return scheduler_->n_ctx(); }
 
@@ -68,6 +84,9 @@ class ModelService {
   std::shared_ptr<const structured::CompiledGrammar> compile_constraint(
       const GenerationOptions& options) const;
   std::vector<int32_t> tokenize_prompt(const std::string& text) const;
+  // Arms the job for the request's tool choice; returns text to append to the prompt.
+  std::string plan_tool_calls(const ChatCompletionRequest& request, const std::string& prompt,
+                              PreparedJob& prepared) const;
 
   std::string model_id_;
   int64_t created_ = 0;
@@ -76,6 +95,7 @@ class ModelService {
   std::shared_ptr<const Model> model_;
   std::unique_ptr<Tokenizer> tokenizer_;
   std::unique_ptr<chat::ChatTemplate> template_;
+  std::unique_ptr<tools::ToolCalling> tool_calling_;  // renders tools and calls for template_
   std::unique_ptr<structured::GrammarCompiler> grammars_;  // caches compiled grammars
   std::unique_ptr<Scheduler> scheduler_;
 };
@@ -85,5 +105,7 @@ class ModelService {
 nlohmann::ordered_json template_messages(const std::vector<ChatMessage>& messages);
 // `tools` as transformers passes them to templates; null when there are none.
 nlohmann::ordered_json template_tools(const std::vector<ToolDefinition>& tools);
+// The request's tools in the tools module's terms.
+std::vector<tools::FunctionTool> function_tools(const std::vector<ToolDefinition>& tools);
 
 }  // namespace ruvllm::server

@@ -162,7 +162,8 @@ void Scheduler::admit_locked() {
     slot->logprobs.clear();
     slot->sampler.emplace(slot->job.sampling, int32_t(session.n_vocab()));
     for (int32_t t : slot->job.prompt) slot->sampler->accept(t);
-    slot->decoder.emplace(tokenizer_);
+    slot->decoder.emplace(tokenizer_, slot->job.special_text);
+    slot->trigger_tail.clear();
     slot->stops.emplace(slot->job.stop);
     slot->matcher.reset();
     if (slot->job.grammar) {
@@ -239,16 +240,11 @@ void Scheduler::prefilled(Slot& slot, size_t n) {
 
 void Scheduler::sample(Slot& slot) {
   Session& session = *slot.session;
-  const uint32_t* allowed = nullptr;
-  if (slot.matcher) {
-    slot.matcher->fill_next_token_mask(slot.mask.data());
-    allowed = slot.mask.data();
+  const int32_t token = pick_token(slot);
+  if (token < 0) {
+    finish(slot, FinishReason::kStop);
+    return;
   }
-  const int32_t token = slot.sampler->sample(session.last_logits().data(), allowed);
-  if (token < 0)
-    throw Error(slot.matcher ? "the grammar allows no token here" : "the sampler found no token");
-  if (slot.matcher && !slot.matcher->accept_token(token))
-    throw Error("the grammar rejected the token it allowed");
   if (slot.job.top_logprobs >= 0) {
     TokenLogprobInfo info;
     info.token = tokenizer_.token_to_bytes(token);
