@@ -82,30 +82,39 @@ void matmul(const WeightView& w, const float* x, int64_t n_batch, float* y, Thre
   }
 
   const detail::DotKernel kernel = detail::best_dot_kernel(w.type);
-  const int64_t tile = tile_rows(w);
-  // One dot product per (weight row, activation row), or a batched kernel that unpacks each
-  // weight block once for up to kMaxBatchDot activation rows.
-  auto dot_group = [&](int64_t r, int64_t b0, int nb) {
+  // Tiles of tile_rows weight rows x up to tile_cols activation rows (1 x 1 dot products when
+  // the kernel has no tile function); matrix-vector products use tile_rows x 1.
+  const int kw = kernel.tile ? kernel.tile_rows : 1;
+  const int kx = kernel.tile ? kernel.tile_cols : 1;
+  const int64_t cache_tile = std::max<int64_t>(kw, tile_rows(w) / kw * kw);
+  auto run_tile = [&](int64_t r, int nw, int64_t b0, int nx) {
     const uint8_t* xb = act + size_t(b0) * act_row_bytes;
     float* yb = y + b0 * w.rows + r;
-    if (nb > 1 && kernel.dot_batch) {
-      kernel.dot_batch(w.cols, w.row(r), xb, act_row_bytes, nb, yb, size_t(w.rows));
-    } else {
-      for (int j = 0; j < nb; ++j)
-        yb[j * w.rows] = kernel.dot(w.cols, w.row(r), xb + size_t(j) * act_row_bytes);
+    if (kernel.tile) {
+      kernel.tile(w.cols, w.row(r), w.row_stride, nw, xb, act_row_bytes, nx, yb, size_t(w.rows));
+      return;
     }
+    for (int j = 0; j < nx; ++j)
+      for (int i = 0; i < nw; ++i)
+        yb[j * w.rows + i] = kernel.dot(w.cols, w.row(r + i), xb + size_t(j) * act_row_bytes);
   };
+  // Rows [r0, r1) in cache tiles: each tile (about 32 KiB) meets every activation row before
+  // the next tile is read, so batched calls read each weight byte from memory once.
   auto work = [&](int64_t r0, int64_t r1) {
-    for (int64_t t0 = r0; t0 < r1; t0 += tile) {
-      const int64_t t1 = std::min(t0 + tile, r1);
-      for (int64_t b0 = 0; b0 < n_batch; b0 += detail::kMaxBatchDot) {
-        const int nb = int(std::min<int64_t>(detail::kMaxBatchDot, n_batch - b0));
-        for (int64_t r = t0; r < t1; ++r) dot_group(r, b0, nb);
+    for (int64_t t0 = r0; t0 < r1; t0 += cache_tile) {
+      const int64_t t1 = std::min(t0 + cache_tile, r1);
+      for (int64_t b0 = 0; b0 < n_batch; b0 += kx) {
+        const int nx = int(std::min<int64_t>(kx, n_batch - b0));
+        for (int64_t r = t0; r < t1; r += kw)
+          run_tile(r, int(std::min<int64_t>(kw, t1 - r)), b0, nx);
       }
     }
   };
+  // Threads split the rows in whole tiles.
+  const int64_t groups = (w.rows + kw - 1) / kw;
   if (pool)
-    pool->parallel_for(w.rows, work);
+    pool->parallel_for(groups,
+                       [&](int64_t g0, int64_t g1) { work(g0 * kw, std::min(g1 * kw, w.rows)); });
   else
     work(0, w.rows);
 }

@@ -3,6 +3,7 @@
 #include <cstring>
 #include <string>
 
+#include "core/cpu_features.h"
 #include "core/error.h"
 #include "core/half.h"
 #include "kernels/quantize_rows.h"
@@ -39,12 +40,15 @@ void quantize_row(GgmlType type, const float* src, void* dst, int64_t n) {
   if (n % ggml_traits(type).block_size != 0)
     throw Error("quantize_row: " + std::to_string(n) + " elements is not a multiple of the " +
                 std::string(ggml_type_name(type)) + " block size");
+  // The activation types of the dot products have SIMD conversions (same bits as the scalar).
+  const bool avx2 = isa_level() >= IsaLevel::Avx2;
   switch (type) {
     case GgmlType::F32:
       std::memcpy(dst, src, size_t(n) * 4);
       return;
     case GgmlType::F16: {
       auto* h = static_cast<uint16_t*>(dst);
+      if (avx2) return convert_f16_avx2(src, h, n);
       for (int64_t i = 0; i < n; ++i) h[i] = fp32_to_fp16(src[i]);
       return;
     }
@@ -54,10 +58,12 @@ void quantize_row(GgmlType type, const float* src, void* dst, int64_t n) {
       return;
     }
     case GgmlType::Q8_0:
+      if (avx2) return quantize_q8_0_avx2(src, static_cast<BlockQ8_0*>(dst), n);
       return quantize_q8_0(src, static_cast<BlockQ8_0*>(dst), n);
     case GgmlType::Q8_1:
       return quantize_q8_1(src, static_cast<BlockQ8_1*>(dst), n);
     case GgmlType::Q8_K:
+      if (avx2) return quantize_q8_k_avx2(src, static_cast<BlockQ8_K*>(dst), n);
       return quantize_q8_k(src, static_cast<BlockQ8_K*>(dst), n);
     case GgmlType::Q4_0:
       return quantize_q4_0(src, static_cast<BlockQ4_0*>(dst), n);

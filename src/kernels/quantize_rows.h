@@ -14,6 +14,12 @@ void quantize_q8_0(const float* x, BlockQ8_0* y, int64_t n);
 void quantize_q8_1(const float* x, BlockQ8_1* y, int64_t n);
 void quantize_q8_k(const float* x, BlockQ8_K* y, int64_t n);
 
+// AVX2 versions of the activation conversions (quantize_activations_avx2.cpp), bit-identical to
+// the scalar ones for finite inputs; call only when isa_level() >= IsaLevel::Avx2.
+void quantize_q8_0_avx2(const float* x, BlockQ8_0* y, int64_t n);
+void quantize_q8_k_avx2(const float* x, BlockQ8_K* y, int64_t n);
+void convert_f16_avx2(const float* x, uint16_t* y, int64_t n);
+
 // Weight types with one scale (and min) per 32 elements.
 void quantize_q4_0(const float* x, BlockQ4_0* y, int64_t n);
 void quantize_q4_1(const float* x, BlockQ4_1* y, int64_t n);

@@ -1,9 +1,14 @@
 // AVX2 + FMA + F16C dot products. Only called after isa_level() reported AVX2.
 //
-// Each kernel computes the dot products of one weight row with NX activation rows at once
-// (NX = 1 for matrix-vector products, up to kMaxBatchDot for batches), so a weight block is
-// loaded and unpacked once per NX rows. Integer work follows the scalar reference (exact
-// per-block sums); only the order of the float accumulation differs.
+// Every kernel computes a tile of NW weight rows times NX activation rows at once: NW = 4 for
+// matrix-vector products (decode), so four independent accumulator chains hide the FMA latency
+// and each activation block is loaded once for four rows; NX up to 4 for batches (prefill), so
+// each weight block is unpacked once for several activation rows. Integer work follows the scalar
+// reference (exact per-block sums); only the order of the float accumulation differs.
+//
+// A quantized type is described by a "block kernel": the weight and activation block types and
+// `block<NX>(w, y, acc)`, which adds one weight block's products with NX activation blocks to NX
+// accumulators. The tile driver below runs it over rows and blocks.
 //
 // This file must not odr-use inline functions or templates shared with portable files (the
 // linker could keep this file's AVX2 copy for everyone), so every helper lives in the unnamed
@@ -18,6 +23,9 @@
 namespace ruvllm::kernels::detail {
 namespace {
 
+// Weight rows per tile of the batched kernels, and activation rows (see kMaxTileCols).
+constexpr int kTileRows = kMaxTileRows;
+
 float half_to_float(uint16_t h) {
   return _cvtsh_ss(h);
 }
@@ -31,6 +39,11 @@ float hsum(__m256 v) {
 
 __m256i load256(const void* p) {
   return _mm256_loadu_si256(static_cast<const __m256i*>(p));
+}
+
+// Pairwise sums of 16-bit lanes into 32-bit lanes, as floats.
+__m256 widen_to_float(__m256i pairs16) {
+  return _mm256_cvtepi32_ps(_mm256_madd_epi16(pairs16, _mm256_set1_epi16(1)));
 }
 
 // 32 bytes: the 16 low nibbles of p (elements 0-15), then the 16 high nibbles (elements 16-31).
@@ -52,36 +65,25 @@ __m256i bits_to_bytes_32(const uint8_t* p) {
   return _mm256_cmpeq_epi8(_mm256_and_si256(spread, select), select);
 }
 
-const __m256i& ones16() {
-  static const __m256i v = _mm256_set1_epi16(1);
-  return v;
-}
-
 // Two 16-bit scales: `lo` for the first 128-bit lane (elements 0-15), `hi` for the second.
 __m256i lane_scales(int lo, int hi) {
   return _mm256_setr_m128i(_mm_set1_epi16(int16_t(lo)), _mm_set1_epi16(int16_t(hi)));
 }
 
-// Signed weights prepared for maddubs: |q| once, then sign(y, q) per activation row, so the
-// products sum pairwise without saturation (|sum| <= 2 * 127 * 128).
-struct SignedBytes {
-  __m256i abs, sign_src;
-  explicit SignedBytes(__m256i q) : abs(_mm256_sign_epi8(q, q)), sign_src(q) {}
-  __m256i pairs(__m256i y) const {
-    return _mm256_maddubs_epi16(abs, _mm256_sign_epi8(y, sign_src));
-  }
+// Signed weights times signed activations with maddubs: |q| times sign(y, q), so the pairwise
+// sums cannot saturate (|sum| <= 2 * 128 * 127; activations never hold -128).
+__m256i signed_pairs(__m256i q, __m256i y) {
+  return _mm256_maddubs_epi16(_mm256_sign_epi8(q, q), _mm256_sign_epi8(y, q));
+}
+
+// The running sums of one (weight row, activation row) pair: a vector part and a scalar part
+// (the min terms of the affine types).
+struct Acc {
+  __m256 v;
+  float extra;
 };
 
-// Activation rows of a batch as typed block pointers.
-template <typename Block, int NX>
-struct Rows {
-  const Block* r[NX];
-  explicit Rows(const void* const* x) {
-    for (int j = 0; j < NX; ++j) r[j] = static_cast<const Block*>(x[j]);
-  }
-};
-
-// ---- float types ----
+// ---- float types: weights and activations share the element type T ----
 
 __m256 load_f32x8(const float* p) {
   return _mm256_loadu_ps(p);
@@ -106,47 +108,57 @@ float bf16_value(const uint16_t* p) {
   return f;
 }
 
-// Weights and activations share the element type T (F32, F16 or BF16).
 template <typename T, __m256 (*Load)(const T*), float (*Value)(const T*)>
-struct FloatDot {
-  template <int NX>
-  static void run(int64_t n, const void* w, const void* const* x, float* out) {
-    const T* a = static_cast<const T*>(w);
-    Rows<T, NX> b(x);
-    // Two accumulators per row hide the FMA latency.
-    __m256 acc0[NX], acc1[NX];
-    for (int j = 0; j < NX; ++j) acc0[j] = acc1[j] = _mm256_setzero_ps();
+struct FloatTile {
+  template <int NW, int NX>
+  static void run(int64_t n, const uint8_t* w, size_t w_stride, const uint8_t* x, size_t x_stride,
+                  float* y, size_t y_stride) {
+    const T* a[NW];
+    const T* b[NX];
+    for (int r = 0; r < NW; ++r) a[r] = reinterpret_cast<const T*>(w + r * w_stride);
+    for (int j = 0; j < NX; ++j) b[j] = reinterpret_cast<const T*>(x + j * x_stride);
+    // A single row gets two chains per product to hide the FMA latency; tiles have NW * NX.
+    constexpr int kChains = NW * NX == 1 ? 2 : 1;
+    __m256 acc[kChains][NW][NX];
+    for (auto& c : acc)
+      for (auto& row : c)
+        for (auto& v : row) v = _mm256_setzero_ps();
     int64_t i = 0;
-    for (; i + 16 <= n; i += 16) {
-      const __m256 w0 = Load(a + i), w1 = Load(a + i + 8);
-      for (int j = 0; j < NX; ++j) {
-        acc0[j] = _mm256_fmadd_ps(w0, Load(b.r[j] + i), acc0[j]);
-        acc1[j] = _mm256_fmadd_ps(w1, Load(b.r[j] + i + 8), acc1[j]);
+    for (; i + 8 * kChains <= n; i += 8 * kChains) {
+      for (int c = 0; c < kChains; ++c) {
+        __m256 xv[NX];
+        for (int j = 0; j < NX; ++j) xv[j] = Load(b[j] + i + 8 * c);
+        for (int r = 0; r < NW; ++r) {
+          const __m256 wv = Load(a[r] + i + 8 * c);
+          for (int j = 0; j < NX; ++j) acc[c][r][j] = _mm256_fmadd_ps(wv, xv[j], acc[c][r][j]);
+        }
       }
     }
-    for (; i + 8 <= n; i += 8) {
-      const __m256 w0 = Load(a + i);
-      for (int j = 0; j < NX; ++j) acc0[j] = _mm256_fmadd_ps(w0, Load(b.r[j] + i), acc0[j]);
-    }
-    for (int j = 0; j < NX; ++j) {
-      float sum = hsum(_mm256_add_ps(acc0[j], acc1[j]));
-      for (int64_t k = i; k < n; ++k) sum += Value(a + k) * Value(b.r[j] + k);
-      out[j] = sum;
-    }
+    for (; i + 8 <= n; i += 8)
+      for (int r = 0; r < NW; ++r)
+        for (int j = 0; j < NX; ++j)
+          acc[0][r][j] = _mm256_fmadd_ps(Load(a[r] + i), Load(b[j] + i), acc[0][r][j]);
+    for (int r = 0; r < NW; ++r)
+      for (int j = 0; j < NX; ++j) {
+        __m256 v = acc[0][r][j];
+        if constexpr (kChains == 2) v = _mm256_add_ps(v, acc[1][r][j]);
+        float sum = hsum(v);
+        for (int64_t k = i; k < n; ++k) sum += Value(a[r] + k) * Value(b[j] + k);
+        y[j * y_stride + r] = sum;
+      }
   }
 };
 
 // ---- 32-element blocks against Q8_0 / Q8_1 ----
 
-// Weights of one block as 32 bytes in element order, per weight type.
-__m256i q4_0_values(const BlockQ4_0& b) {
-  return _mm256_sub_epi8(nibbles_32(b.qs), _mm256_set1_epi8(8));
+// Unsigned 4-bit weights u of Q4_0 (q = u - 8) and signed values of the other types, 32 bytes
+// in element order.
+__m256i q4_0_unsigned(const BlockQ4_0& b) {
+  return nibbles_32(b.qs);
 }
-__m256i q5_0_values(const BlockQ5_0& b) {
-  // Bit 4 clear means q - 16 < 0: set the high nibble to make the byte negative.
-  const __m256i high_clear =
-      _mm256_andnot_si256(bits_to_bytes_32(b.qh), _mm256_set1_epi8(char(0xF0)));
-  return _mm256_or_si256(nibbles_32(b.qs), high_clear);
+__m256i q5_0_unsigned(const BlockQ5_0& b) {
+  const __m256i high = _mm256_and_si256(bits_to_bytes_32(b.qh), _mm256_set1_epi8(0x10));
+  return _mm256_or_si256(nibbles_32(b.qs), high);
 }
 __m256i q8_0_values(const BlockQ8_0& b) {
   return load256(b.qs);
@@ -164,50 +176,63 @@ __m256i q5_1_values(const BlockQ5_1& b) {
   return _mm256_or_si256(nibbles_32(b.qs), high);
 }
 
-// Symmetric types: sum over blocks of d_w d_x sum(q_w q_x).
+// Symmetric types with signed values: d_w d_x sum(q_w q_x) per block.
 template <typename Block, __m256i (*Values)(const Block&)>
-struct SymmetricDot {
+struct SignedBlock {
+  using W = Block;
+  using X = BlockQ8_0;
+  static constexpr int kElems = kBlock;
   template <int NX>
-  static void run(int64_t n, const void* w, const void* const* x, float* out) {
-    const Block* a = static_cast<const Block*>(w);
-    Rows<BlockQ8_0, NX> b(x);
-    __m256 acc[NX];
-    for (int j = 0; j < NX; ++j) acc[j] = _mm256_setzero_ps();
-    for (int64_t i = 0; i < n / kBlock; ++i) {
-      const SignedBytes q(Values(a[i]));
-      const float dw = half_to_float(a[i].d);
-      for (int j = 0; j < NX; ++j) {
-        const __m256i p = _mm256_madd_epi16(q.pairs(load256(b.r[j][i].qs)), ones16());
-        const __m256 d = _mm256_set1_ps(dw * half_to_float(b.r[j][i].d));
-        acc[j] = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(p), acc[j]);
-      }
+  static void block(const W& a, const X* const* y, Acc* acc) {
+    const __m256i q = Values(a);
+    const __m256i q_abs = _mm256_sign_epi8(q, q);
+    const float dw = half_to_float(a.d);
+    for (int j = 0; j < NX; ++j) {
+      const __m256i p = _mm256_maddubs_epi16(q_abs, _mm256_sign_epi8(load256(y[j]->qs), q));
+      const __m256 d = _mm256_set1_ps(dw * half_to_float(y[j]->d));
+      acc[j].v = _mm256_fmadd_ps(d, widen_to_float(p), acc[j].v);
     }
-    for (int j = 0; j < NX; ++j) out[j] = hsum(acc[j]);
   }
 };
 
-// Types with a min: sum over blocks of d_w d_x sum(q_w q_x) + m_w s_x (q_w unsigned).
-template <typename Block, __m256i (*Values)(const Block&)>
-struct AffineDot {
+// Symmetric types stored unsigned with an offset (q = u - kOffset): sum(u y) - kOffset sum(y),
+// two unsigned-by-signed maddubs without the sign fix-ups (u <= 31, so no saturation).
+template <typename Block, __m256i (*Unsigned)(const Block&), int kOffset>
+struct OffsetBlock {
+  using W = Block;
+  using X = BlockQ8_0;
+  static constexpr int kElems = kBlock;
   template <int NX>
-  static void run(int64_t n, const void* w, const void* const* x, float* out) {
-    const Block* a = static_cast<const Block*>(w);
-    Rows<BlockQ8_1, NX> b(x);
-    __m256 acc[NX];
-    float mins[NX];
-    for (int j = 0; j < NX; ++j) acc[j] = _mm256_setzero_ps(), mins[j] = 0;
-    for (int64_t i = 0; i < n / kBlock; ++i) {
-      const __m256i q = Values(a[i]);
-      const float dw = half_to_float(a[i].d), mw = half_to_float(a[i].m);
-      for (int j = 0; j < NX; ++j) {
-        const __m256i p =
-            _mm256_madd_epi16(_mm256_maddubs_epi16(q, load256(b.r[j][i].qs)), ones16());
-        const __m256 d = _mm256_set1_ps(dw * half_to_float(b.r[j][i].d));
-        acc[j] = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(p), acc[j]);
-        mins[j] += mw * half_to_float(b.r[j][i].s);
-      }
+  static void block(const W& a, const X* const* y, Acc* acc) {
+    const __m256i u = Unsigned(a);
+    const __m256i offset = _mm256_set1_epi8(kOffset);
+    const float dw = half_to_float(a.d);
+    for (int j = 0; j < NX; ++j) {
+      const __m256i yv = load256(y[j]->qs);
+      const __m256i p =
+          _mm256_sub_epi16(_mm256_maddubs_epi16(u, yv), _mm256_maddubs_epi16(offset, yv));
+      const __m256 d = _mm256_set1_ps(dw * half_to_float(y[j]->d));
+      acc[j].v = _mm256_fmadd_ps(d, widen_to_float(p), acc[j].v);
     }
-    for (int j = 0; j < NX; ++j) out[j] = hsum(acc[j]) + mins[j];
+  }
+};
+
+// Types with a min: d_w d_x sum(q_w q_x) + m_w s_x per block (q_w unsigned).
+template <typename Block, __m256i (*Values)(const Block&)>
+struct AffineBlock {
+  using W = Block;
+  using X = BlockQ8_1;
+  static constexpr int kElems = kBlock;
+  template <int NX>
+  static void block(const W& a, const X* const* y, Acc* acc) {
+    const __m256i q = Values(a);
+    const float dw = half_to_float(a.d), mw = half_to_float(a.m);
+    for (int j = 0; j < NX; ++j) {
+      const __m256i p = _mm256_maddubs_epi16(q, load256(y[j]->qs));
+      const __m256 d = _mm256_set1_ps(dw * half_to_float(y[j]->d));
+      acc[j].v = _mm256_fmadd_ps(d, widen_to_float(p), acc[j].v);
+      acc[j].extra += mw * half_to_float(y[j]->s);
+    }
   }
 };
 
@@ -228,136 +253,128 @@ void unpack_k4_scales(const uint8_t* packed, uint8_t* scales, uint8_t* mins) {
 
 // Q4_K / Q5_K: x = d * sc * q - dmin * m per sub-block of 32; the min part uses the bsums.
 template <typename Block, bool kFiveBits>
-struct K4Dot {
+struct K4Block {
+  using W = Block;
+  using X = BlockQ8_K;
+  static constexpr int kElems = kSuperBlock;
   template <int NX>
-  static void run(int64_t n, const void* w, const void* const* x, float* out) {
-    const Block* a = static_cast<const Block*>(w);
-    Rows<BlockQ8_K, NX> b(x);
+  static void block(const W& a, const X* const* y, Acc* acc) {
     const __m256i low_mask = _mm256_set1_epi8(0x0F);
-    __m256 acc[NX];
-    float mins_total[NX];
-    for (int j = 0; j < NX; ++j) acc[j] = _mm256_setzero_ps(), mins_total[j] = 0;
-    for (int64_t i = 0; i < n / kSuperBlock; ++i) {
-      uint8_t scales[8], mins[8];
-      unpack_k4_scales(a[i].scales, scales, mins);
-      __m256i sumi[NX];
-      for (int j = 0; j < NX; ++j) sumi[j] = _mm256_setzero_si256();
-      __m256i qh = _mm256_setzero_si256();
-      if constexpr (kFiveBits) qh = load256(a[i].qh);
-      for (int k = 0; k < 4; ++k) {
-        const __m256i q = load256(a[i].qs + 32 * k);
-        __m256i lo = _mm256_and_si256(q, low_mask);
-        __m256i hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), low_mask);
-        if constexpr (kFiveBits) {
-          const __m256i one = _mm256_set1_epi8(1);
-          const __m256i hb_lo = _mm256_and_si256(_mm256_srli_epi16(qh, 2 * k), one);
-          const __m256i hb_hi = _mm256_and_si256(_mm256_srli_epi16(qh, 2 * k + 1), one);
-          lo = _mm256_or_si256(lo, _mm256_slli_epi16(hb_lo, 4));
-          hi = _mm256_or_si256(hi, _mm256_slli_epi16(hb_hi, 4));
-        }
-        const __m256i sc_lo = _mm256_set1_epi16(scales[2 * k]);
-        const __m256i sc_hi = _mm256_set1_epi16(scales[2 * k + 1]);
-        for (int j = 0; j < NX; ++j) {
-          const __m256i p_lo = _mm256_maddubs_epi16(lo, load256(b.r[j][i].qs + 64 * k));
-          const __m256i p_hi = _mm256_maddubs_epi16(hi, load256(b.r[j][i].qs + 64 * k + 32));
-          sumi[j] = _mm256_add_epi32(sumi[j], _mm256_add_epi32(_mm256_madd_epi16(p_lo, sc_lo),
-                                                               _mm256_madd_epi16(p_hi, sc_hi)));
-        }
+    uint8_t scales[8], mins[8];
+    unpack_k4_scales(a.scales, scales, mins);
+    __m256i sumi[NX];
+    for (int j = 0; j < NX; ++j) sumi[j] = _mm256_setzero_si256();
+    __m256i qh = _mm256_setzero_si256();
+    if constexpr (kFiveBits) qh = load256(a.qh);
+    for (int k = 0; k < 4; ++k) {
+      const __m256i q = load256(a.qs + 32 * k);
+      __m256i lo = _mm256_and_si256(q, low_mask);
+      __m256i hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), low_mask);
+      if constexpr (kFiveBits) {
+        const __m256i one = _mm256_set1_epi8(1);
+        const __m256i hb_lo = _mm256_and_si256(_mm256_srli_epi16(qh, 2 * k), one);
+        const __m256i hb_hi = _mm256_and_si256(_mm256_srli_epi16(qh, 2 * k + 1), one);
+        lo = _mm256_or_si256(lo, _mm256_slli_epi16(hb_lo, 4));
+        hi = _mm256_or_si256(hi, _mm256_slli_epi16(hb_hi, 4));
       }
-      const float dw = half_to_float(a[i].d), mw = half_to_float(a[i].dmin);
+      const __m256i sc_lo = _mm256_set1_epi16(scales[2 * k]);
+      const __m256i sc_hi = _mm256_set1_epi16(scales[2 * k + 1]);
       for (int j = 0; j < NX; ++j) {
-        const int16_t* bs = b.r[j][i].bsums;
-        int summs = 0;
-        for (int s = 0; s < 8; ++s) summs += mins[s] * (bs[2 * s] + bs[2 * s + 1]);
-        acc[j] =
-            _mm256_fmadd_ps(_mm256_set1_ps(b.r[j][i].d * dw), _mm256_cvtepi32_ps(sumi[j]), acc[j]);
-        mins_total[j] += b.r[j][i].d * mw * float(summs);
+        const __m256i p_lo = _mm256_maddubs_epi16(lo, load256(y[j]->qs + 64 * k));
+        const __m256i p_hi = _mm256_maddubs_epi16(hi, load256(y[j]->qs + 64 * k + 32));
+        sumi[j] = _mm256_add_epi32(sumi[j], _mm256_add_epi32(_mm256_madd_epi16(p_lo, sc_lo),
+                                                             _mm256_madd_epi16(p_hi, sc_hi)));
       }
     }
-    for (int j = 0; j < NX; ++j) out[j] = hsum(acc[j]) - mins_total[j];
+    const float dw = half_to_float(a.d), mw = half_to_float(a.dmin);
+    // The mins times the bsums of each 32-element sub-block: 16-bit products summed pairwise.
+    const __m128i mins16 =
+        _mm_cvtepu8_epi16(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(mins)));
+    for (int j = 0; j < NX; ++j) {
+      const __m256i bs = load256(y[j]->bsums);
+      const __m128i bs_pairs =
+          _mm_hadd_epi16(_mm256_castsi256_si128(bs), _mm256_extracti128_si256(bs, 1));
+      __m128i summs = _mm_madd_epi16(mins16, bs_pairs);
+      summs = _mm_add_epi32(summs, _mm_shuffle_epi32(summs, _MM_SHUFFLE(1, 0, 3, 2)));
+      summs = _mm_add_epi32(summs, _mm_shuffle_epi32(summs, _MM_SHUFFLE(2, 3, 0, 1)));
+      acc[j].v =
+          _mm256_fmadd_ps(_mm256_set1_ps(y[j]->d * dw), _mm256_cvtepi32_ps(sumi[j]), acc[j].v);
+      acc[j].extra -= y[j]->d * mw * float(_mm_cvtsi128_si32(summs));
+    }
   }
 };
 
-struct Q6KDot {
+struct Q6KBlock {
+  using W = BlockQ6_K;
+  using X = BlockQ8_K;
+  static constexpr int kElems = kSuperBlock;
   template <int NX>
-  static void run(int64_t n, const void* w, const void* const* x, float* out) {
-    const auto* a = static_cast<const BlockQ6_K*>(w);
-    Rows<BlockQ8_K, NX> b(x);
+  static void block(const W& a, const X* const* y, Acc* acc) {
     const __m256i low_mask = _mm256_set1_epi8(0x0F), two_bits = _mm256_set1_epi8(3);
     const __m256i offset = _mm256_set1_epi8(32);
-    __m256 acc[NX];
-    for (int j = 0; j < NX; ++j) acc[j] = _mm256_setzero_ps();
-    for (int64_t i = 0; i < n / kSuperBlock; ++i) {
-      __m256i sumi[NX];
-      for (int j = 0; j < NX; ++j) sumi[j] = _mm256_setzero_si256();
-      for (int h = 0; h < 2; ++h) {
-        const __m256i ql0 = load256(a[i].ql + 64 * h);
-        const __m256i ql1 = load256(a[i].ql + 64 * h + 32);
-        const __m256i qh = load256(a[i].qh + 32 * h);
-        auto high = [&](int shift) {
-          return _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, shift), two_bits), 4);
-        };
-        const __m256i q[4] = {
-            _mm256_or_si256(_mm256_and_si256(ql0, low_mask), high(0)),
-            _mm256_or_si256(_mm256_and_si256(ql1, low_mask), high(2)),
-            _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(ql0, 4), low_mask), high(4)),
-            _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(ql1, 4), low_mask), high(6)),
-        };
-        const int8_t* sc = a[i].scales + 8 * h;
-        for (int k = 0; k < 4; ++k) {
-          const __m256i scales = lane_scales(sc[2 * k], sc[2 * k + 1]);
-          for (int j = 0; j < NX; ++j) {
-            const __m256i y = load256(b.r[j][i].qs + 128 * h + 32 * k);
-            // (q - 32) y = q y - 32 y, both unsigned-by-signed products.
-            const __m256i p =
-                _mm256_sub_epi16(_mm256_maddubs_epi16(q[k], y), _mm256_maddubs_epi16(offset, y));
-            sumi[j] = _mm256_add_epi32(sumi[j], _mm256_madd_epi16(p, scales));
-          }
+    __m256i sumi[NX];
+    for (int j = 0; j < NX; ++j) sumi[j] = _mm256_setzero_si256();
+    for (int h = 0; h < 2; ++h) {
+      const __m256i ql0 = load256(a.ql + 64 * h);
+      const __m256i ql1 = load256(a.ql + 64 * h + 32);
+      const __m256i qh = load256(a.qh + 32 * h);
+      auto high = [&](int shift) {
+        return _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, shift), two_bits), 4);
+      };
+      const __m256i q[4] = {
+          _mm256_or_si256(_mm256_and_si256(ql0, low_mask), high(0)),
+          _mm256_or_si256(_mm256_and_si256(ql1, low_mask), high(2)),
+          _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(ql0, 4), low_mask), high(4)),
+          _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(ql1, 4), low_mask), high(6)),
+      };
+      const int8_t* sc = a.scales + 8 * h;
+      for (int k = 0; k < 4; ++k) {
+        const __m256i scales = lane_scales(sc[2 * k], sc[2 * k + 1]);
+        for (int j = 0; j < NX; ++j) {
+          const __m256i yv = load256(y[j]->qs + 128 * h + 32 * k);
+          // (q - 32) y = q y - 32 y, both unsigned-by-signed products.
+          const __m256i p =
+              _mm256_sub_epi16(_mm256_maddubs_epi16(q[k], yv), _mm256_maddubs_epi16(offset, yv));
+          sumi[j] = _mm256_add_epi32(sumi[j], _mm256_madd_epi16(p, scales));
         }
       }
-      const float dw = half_to_float(a[i].d);
-      for (int j = 0; j < NX; ++j)
-        acc[j] =
-            _mm256_fmadd_ps(_mm256_set1_ps(dw * b.r[j][i].d), _mm256_cvtepi32_ps(sumi[j]), acc[j]);
     }
-    for (int j = 0; j < NX; ++j) out[j] = hsum(acc[j]);
+    const float dw = half_to_float(a.d);
+    for (int j = 0; j < NX; ++j)
+      acc[j].v =
+          _mm256_fmadd_ps(_mm256_set1_ps(dw * y[j]->d), _mm256_cvtepi32_ps(sumi[j]), acc[j].v);
   }
 };
 
-struct Q2KDot {
+struct Q2KBlock {
+  using W = BlockQ2_K;
+  using X = BlockQ8_K;
+  static constexpr int kElems = kSuperBlock;
   template <int NX>
-  static void run(int64_t n, const void* w, const void* const* x, float* out) {
-    const auto* a = static_cast<const BlockQ2_K*>(w);
-    Rows<BlockQ8_K, NX> b(x);
+  static void block(const W& a, const X* const* y, Acc* acc) {
     const __m256i two_bits = _mm256_set1_epi8(3);
-    __m256 acc[NX];
-    float mins_total[NX];
-    for (int j = 0; j < NX; ++j) acc[j] = _mm256_setzero_ps(), mins_total[j] = 0;
-    for (int64_t i = 0; i < n / kSuperBlock; ++i) {
-      __m256i sumi[NX];
-      for (int j = 0; j < NX; ++j) sumi[j] = _mm256_setzero_si256();
-      for (int h = 0; h < 2; ++h) {
-        const __m256i q = load256(a[i].qs + 32 * h);
-        for (int k = 0; k < 4; ++k) {
-          const __m256i v = _mm256_and_si256(_mm256_srli_epi16(q, 2 * k), two_bits);
-          const uint8_t* sc = a[i].scales + 8 * h + 2 * k;
-          const __m256i scales = lane_scales(sc[0] & 0xF, sc[1] & 0xF);
-          for (int j = 0; j < NX; ++j) {
-            const __m256i p = _mm256_maddubs_epi16(v, load256(b.r[j][i].qs + 128 * h + 32 * k));
-            sumi[j] = _mm256_add_epi32(sumi[j], _mm256_madd_epi16(p, scales));
-          }
+    __m256i sumi[NX];
+    for (int j = 0; j < NX; ++j) sumi[j] = _mm256_setzero_si256();
+    for (int h = 0; h < 2; ++h) {
+      const __m256i q = load256(a.qs + 32 * h);
+      for (int k = 0; k < 4; ++k) {
+        const __m256i v = _mm256_and_si256(_mm256_srli_epi16(q, 2 * k), two_bits);
+        const uint8_t* sc = a.scales + 8 * h + 2 * k;
+        const __m256i scales = lane_scales(sc[0] & 0xF, sc[1] & 0xF);
+        for (int j = 0; j < NX; ++j) {
+          const __m256i p = _mm256_maddubs_epi16(v, load256(y[j]->qs + 128 * h + 32 * k));
+          sumi[j] = _mm256_add_epi32(sumi[j], _mm256_madd_epi16(p, scales));
         }
       }
-      const float dw = half_to_float(a[i].d), mw = half_to_float(a[i].dmin);
-      for (int j = 0; j < NX; ++j) {
-        int summs = 0;
-        for (int g = 0; g < 16; ++g) summs += (a[i].scales[g] >> 4) * b.r[j][i].bsums[g];
-        acc[j] =
-            _mm256_fmadd_ps(_mm256_set1_ps(b.r[j][i].d * dw), _mm256_cvtepi32_ps(sumi[j]), acc[j]);
-        mins_total[j] += b.r[j][i].d * mw * float(summs);
-      }
     }
-    for (int j = 0; j < NX; ++j) out[j] = hsum(acc[j]) - mins_total[j];
+    const float dw = half_to_float(a.d), mw = half_to_float(a.dmin);
+    for (int j = 0; j < NX; ++j) {
+      int summs = 0;
+      for (int g = 0; g < 16; ++g) summs += (a.scales[g] >> 4) * y[j]->bsums[g];
+      acc[j].v =
+          _mm256_fmadd_ps(_mm256_set1_ps(y[j]->d * dw), _mm256_cvtepi32_ps(sumi[j]), acc[j].v);
+      acc[j].extra -= y[j]->d * mw * float(summs);
+    }
   }
 };
 
@@ -369,113 +386,146 @@ void unpack_q3_k_scales(const uint8_t* packed, int* scales) {
   }
 }
 
-struct Q3KDot {
+struct Q3KBlock {
+  using W = BlockQ3_K;
+  using X = BlockQ8_K;
+  static constexpr int kElems = kSuperBlock;
   template <int NX>
-  static void run(int64_t n, const void* w, const void* const* x, float* out) {
-    const auto* a = static_cast<const BlockQ3_K*>(w);
-    Rows<BlockQ8_K, NX> b(x);
+  static void block(const W& a, const X* const* y, Acc* acc) {
     const __m256i two_bits = _mm256_set1_epi8(3), one = _mm256_set1_epi8(1);
     const __m256i four = _mm256_set1_epi8(4);
-    __m256 acc[NX];
-    for (int j = 0; j < NX; ++j) acc[j] = _mm256_setzero_ps();
-    for (int64_t i = 0; i < n / kSuperBlock; ++i) {
-      int scales[16];
-      unpack_q3_k_scales(a[i].scales, scales);
-      const __m256i hmask = load256(a[i].hmask);
-      __m256i sumi[NX];
-      for (int j = 0; j < NX; ++j) sumi[j] = _mm256_setzero_si256();
-      for (int h = 0; h < 2; ++h) {
-        const __m256i q = load256(a[i].qs + 32 * h);
-        for (int k = 0; k < 4; ++k) {
-          const int g = 4 * h + k;  // 32-element group: its high bits are bit g of hmask
-          const __m256i high = _mm256_and_si256(_mm256_srli_epi16(hmask, g), one);
-          // value = low + 4 high - 4, as an unsigned part (0..7) minus 4.
-          const __m256i u = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(q, 2 * k), two_bits),
-                                            _mm256_slli_epi16(high, 2));
-          const __m256i sc = lane_scales(scales[2 * g], scales[2 * g + 1]);
-          for (int j = 0; j < NX; ++j) {
-            const __m256i y = load256(b.r[j][i].qs + 32 * g);
-            const __m256i p =
-                _mm256_sub_epi16(_mm256_maddubs_epi16(u, y), _mm256_maddubs_epi16(four, y));
-            sumi[j] = _mm256_add_epi32(sumi[j], _mm256_madd_epi16(p, sc));
-          }
+    int scales[16];
+    unpack_q3_k_scales(a.scales, scales);
+    const __m256i hmask = load256(a.hmask);
+    __m256i sumi[NX];
+    for (int j = 0; j < NX; ++j) sumi[j] = _mm256_setzero_si256();
+    for (int h = 0; h < 2; ++h) {
+      const __m256i q = load256(a.qs + 32 * h);
+      for (int k = 0; k < 4; ++k) {
+        const int g = 4 * h + k;  // 32-element group: its high bits are bit g of hmask
+        const __m256i high = _mm256_and_si256(_mm256_srli_epi16(hmask, g), one);
+        // value = low + 4 high - 4, as an unsigned part (0..7) minus 4.
+        const __m256i u = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(q, 2 * k), two_bits),
+                                          _mm256_slli_epi16(high, 2));
+        const __m256i sc = lane_scales(scales[2 * g], scales[2 * g + 1]);
+        for (int j = 0; j < NX; ++j) {
+          const __m256i yv = load256(y[j]->qs + 32 * g);
+          const __m256i p =
+              _mm256_sub_epi16(_mm256_maddubs_epi16(u, yv), _mm256_maddubs_epi16(four, yv));
+          sumi[j] = _mm256_add_epi32(sumi[j], _mm256_madd_epi16(p, sc));
         }
       }
-      const float dw = half_to_float(a[i].d);
-      for (int j = 0; j < NX; ++j)
-        acc[j] =
-            _mm256_fmadd_ps(_mm256_set1_ps(dw * b.r[j][i].d), _mm256_cvtepi32_ps(sumi[j]), acc[j]);
     }
-    for (int j = 0; j < NX; ++j) out[j] = hsum(acc[j]);
+    const float dw = half_to_float(a.d);
+    for (int j = 0; j < NX; ++j)
+      acc[j].v =
+          _mm256_fmadd_ps(_mm256_set1_ps(dw * y[j]->d), _mm256_cvtepi32_ps(sumi[j]), acc[j].v);
   }
 };
 
-struct Iq4XsDot {
+struct Iq4XsBlock {
+  using W = BlockIq4Xs;
+  using X = BlockQ8_K;
+  static constexpr int kElems = kSuperBlock;
   template <int NX>
-  static void run(int64_t n, const void* w, const void* const* x, float* out) {
-    const auto* a = static_cast<const BlockIq4Xs*>(w);
-    Rows<BlockQ8_K, NX> b(x);
+  static void block(const W& a, const X* const* y, Acc* acc) {
     const __m256i table = _mm256_broadcastsi128_si256(
         _mm_loadu_si128(reinterpret_cast<const __m128i*>(kIq4nlValues)));
-    __m256 acc[NX];
-    for (int j = 0; j < NX; ++j) acc[j] = _mm256_setzero_ps();
-    for (int64_t i = 0; i < n / kSuperBlock; ++i) {
-      __m256i sumi[NX];
-      for (int j = 0; j < NX; ++j) sumi[j] = _mm256_setzero_si256();
-      for (int ib = 0; ib < 8; ++ib) {
-        const int ls = ((a[i].scales_l[ib / 2] >> 4 * (ib % 2)) & 0xF) |
-                       (((a[i].scales_h >> 2 * ib) & 3) << 4);
-        const SignedBytes q(_mm256_shuffle_epi8(table, nibbles_32(a[i].qs + 16 * ib)));
-        const __m256i sc = _mm256_set1_epi16(int16_t(ls - 32));
-        for (int j = 0; j < NX; ++j)
-          sumi[j] = _mm256_add_epi32(
-              sumi[j], _mm256_madd_epi16(q.pairs(load256(b.r[j][i].qs + 32 * ib)), sc));
-      }
-      const float dw = half_to_float(a[i].d);
+    __m256i sumi[NX];
+    for (int j = 0; j < NX; ++j) sumi[j] = _mm256_setzero_si256();
+    for (int ib = 0; ib < 8; ++ib) {
+      const int ls =
+          ((a.scales_l[ib / 2] >> 4 * (ib % 2)) & 0xF) | (((a.scales_h >> 2 * ib) & 3) << 4);
+      const __m256i q = _mm256_shuffle_epi8(table, nibbles_32(a.qs + 16 * ib));
+      const __m256i sc = _mm256_set1_epi16(int16_t(ls - 32));
       for (int j = 0; j < NX; ++j)
-        acc[j] =
-            _mm256_fmadd_ps(_mm256_set1_ps(dw * b.r[j][i].d), _mm256_cvtepi32_ps(sumi[j]), acc[j]);
+        sumi[j] = _mm256_add_epi32(
+            sumi[j], _mm256_madd_epi16(signed_pairs(q, load256(y[j]->qs + 32 * ib)), sc));
     }
-    for (int j = 0; j < NX; ++j) out[j] = hsum(acc[j]);
+    const float dw = half_to_float(a.d);
+    for (int j = 0; j < NX; ++j)
+      acc[j].v =
+          _mm256_fmadd_ps(_mm256_set1_ps(dw * y[j]->d), _mm256_cvtepi32_ps(sumi[j]), acc[j].v);
+  }
+};
+
+// ---- the tile driver ----
+
+// NW weight rows times NX activation rows of a quantized type: blocks in the outer loop, so the
+// NW * NX accumulator chains are independent and each activation block is read while hot.
+template <typename K>
+struct QuantTile {
+  template <int NW, int NX>
+  static void run(int64_t n, const uint8_t* w, size_t w_stride, const uint8_t* x, size_t x_stride,
+                  float* y, size_t y_stride) {
+    using W = typename K::W;
+    using X = typename K::X;
+    const W* a[NW];
+    const X* b[NX];
+    for (int r = 0; r < NW; ++r) a[r] = reinterpret_cast<const W*>(w + r * w_stride);
+    for (int j = 0; j < NX; ++j) b[j] = reinterpret_cast<const X*>(x + j * x_stride);
+    Acc acc[NW][NX];
+    for (auto& row : acc)
+      for (auto& c : row) c = {_mm256_setzero_ps(), 0.f};
+    const int64_t blocks = n / K::kElems;
+    for (int64_t i = 0; i < blocks; ++i) {
+      const X* yb[NX];
+      for (int j = 0; j < NX; ++j) yb[j] = b[j] + i;
+      for (int r = 0; r < NW; ++r) K::template block<NX>(a[r][i], yb, acc[r]);
+    }
+    for (int r = 0; r < NW; ++r)
+      for (int j = 0; j < NX; ++j) y[j * y_stride + r] = hsum(acc[r][j].v) + acc[r][j].extra;
   }
 };
 
 // ---- adapters to the kernel table's signatures ----
 
-template <typename K>
+template <typename T, int NW>
+void run_cols(int n_x, int64_t n, const uint8_t* w, size_t w_stride, const uint8_t* x,
+              size_t x_stride, float* y, size_t y_stride) {
+  static_assert(kMaxTileCols == 4);
+  switch (n_x) {
+    case 1:
+      return T::template run<NW, 1>(n, w, w_stride, x, x_stride, y, y_stride);
+    case 2:
+      return T::template run<NW, 2>(n, w, w_stride, x, x_stride, y, y_stride);
+    case 3:
+      return T::template run<NW, 3>(n, w, w_stride, x, x_stride, y, y_stride);
+    default:
+      return T::template run<NW, 4>(n, w, w_stride, x, x_stride, y, y_stride);
+  }
+}
+
+// Full tiles of kTileRows weight rows run interleaved; a short tile runs row by row.
+template <typename T>
+void tile(int64_t n, const void* w, size_t w_stride, int n_w, const void* x, size_t x_stride,
+          int n_x, float* y, size_t y_stride) {
+  const auto* wb = static_cast<const uint8_t*>(w);
+  const auto* xb = static_cast<const uint8_t*>(x);
+  if (n_w == kTileRows)
+    return run_cols<T, kTileRows>(n_x, n, wb, w_stride, xb, x_stride, y, y_stride);
+  for (int r = 0; r < n_w; ++r)
+    run_cols<T, 1>(n_x, n, wb + r * w_stride, w_stride, xb, x_stride, y + r, y_stride);
+}
+
+template <typename T>
 float dot_one(int64_t n, const void* w, const void* x) {
-  const void* rows[1] = {x};
   float out;
-  K::template run<1>(n, w, rows, &out);
+  T::template run<1, 1>(n, static_cast<const uint8_t*>(w), 0, static_cast<const uint8_t*>(x), 0,
+                        &out, 0);
   return out;
 }
 
-template <typename K>
-void dot_batch(int64_t n, const void* w, const void* x, size_t x_stride, int n_x, float* y,
-               size_t y_stride) {
-  const void* rows[kMaxBatchDot];
-  float out[kMaxBatchDot];
-  for (int j = 0; j < n_x; ++j) rows[j] = static_cast<const uint8_t*>(x) + size_t(j) * x_stride;
-  switch (n_x) {
-    case 1:
-      K::template run<1>(n, w, rows, out);
-      break;
-    case 2:
-      K::template run<2>(n, w, rows, out);
-      break;
-    case 3:
-      K::template run<3>(n, w, rows, out);
-      break;
-    default:
-      K::template run<4>(n, w, rows, out);
-      break;
-  }
-  for (int j = 0; j < n_x; ++j) y[size_t(j) * y_stride] = out[j];
+// Prefill tiles: 4 weight rows by `cols` activation rows, chosen per type by measurement
+// (bench_kernels Batch32): the accumulators of wider tiles spill out of the 16 registers.
+template <typename T, int kCols = 2>
+DotKernel kernel_of() {
+  return {dot_one<T>, tile<T>, kTileRows, kCols};
 }
 
-template <typename K>
-DotKernel kernel_of() {
-  return {dot_one<K>, dot_batch<K>};
+template <typename K, int kCols = 2>
+DotKernel quant_kernel() {
+  return kernel_of<QuantTile<K>, kCols>();
 }
 
 }  // namespace
@@ -483,35 +533,35 @@ DotKernel kernel_of() {
 DotKernel avx2_dot_kernel(GgmlType weight_type) {
   switch (weight_type) {
     case GgmlType::F32:
-      return kernel_of<FloatDot<float, load_f32x8, f32_value>>();
+      return kernel_of<FloatTile<float, load_f32x8, f32_value>>();
     case GgmlType::F16:
-      return kernel_of<FloatDot<uint16_t, load_f16x8, f16_value>>();
+      return kernel_of<FloatTile<uint16_t, load_f16x8, f16_value>>();
     case GgmlType::BF16:
-      return kernel_of<FloatDot<uint16_t, load_bf16x8, bf16_value>>();
+      return kernel_of<FloatTile<uint16_t, load_bf16x8, bf16_value>>();
     case GgmlType::Q4_0:
-      return kernel_of<SymmetricDot<BlockQ4_0, q4_0_values>>();
+      return quant_kernel<OffsetBlock<BlockQ4_0, q4_0_unsigned, 8>>();
     case GgmlType::Q5_0:
-      return kernel_of<SymmetricDot<BlockQ5_0, q5_0_values>>();
+      return quant_kernel<OffsetBlock<BlockQ5_0, q5_0_unsigned, 16>>();
     case GgmlType::Q8_0:
-      return kernel_of<SymmetricDot<BlockQ8_0, q8_0_values>>();
+      return quant_kernel<SignedBlock<BlockQ8_0, q8_0_values>>();
     case GgmlType::IQ4_NL:
-      return kernel_of<SymmetricDot<BlockIq4Nl, iq4_nl_values>>();
+      return quant_kernel<SignedBlock<BlockIq4Nl, iq4_nl_values>>();
     case GgmlType::Q4_1:
-      return kernel_of<AffineDot<BlockQ4_1, q4_1_values>>();
+      return quant_kernel<AffineBlock<BlockQ4_1, q4_1_values>>();
     case GgmlType::Q5_1:
-      return kernel_of<AffineDot<BlockQ5_1, q5_1_values>>();
+      return quant_kernel<AffineBlock<BlockQ5_1, q5_1_values>>();
     case GgmlType::Q2_K:
-      return kernel_of<Q2KDot>();
+      return quant_kernel<Q2KBlock>();
     case GgmlType::Q3_K:
-      return kernel_of<Q3KDot>();
+      return quant_kernel<Q3KBlock>();
     case GgmlType::Q4_K:
-      return kernel_of<K4Dot<BlockQ4_K, false>>();
+      return quant_kernel<K4Block<BlockQ4_K, false>>();
     case GgmlType::Q5_K:
-      return kernel_of<K4Dot<BlockQ5_K, true>>();
+      return quant_kernel<K4Block<BlockQ5_K, true>>();
     case GgmlType::Q6_K:
-      return kernel_of<Q6KDot>();
+      return quant_kernel<Q6KBlock>();
     case GgmlType::IQ4_XS:
-      return kernel_of<Iq4XsDot>();
+      return quant_kernel<Iq4XsBlock>();
     default:
       return {};
   }

@@ -1,6 +1,7 @@
 // Tables of dot-product kernels per instruction set (internal to the kernels module).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 
 #include "core/ggml_type.h"
@@ -10,16 +11,22 @@ namespace ruvllm::kernels::detail {
 // sum over n elements of weight row w times activation row x (already in vec_dot_type).
 using VecDotFn = float (*)(int64_t n, const void* w, const void* x);
 
-// Dot products of one weight row with n_x <= kMaxBatchDot activation rows (x, x + x_stride,
-// ...): y[j * y_stride] = dot(w, row j). Batched matmul uses it so each weight block is unpacked
-// once for several activation rows.
-inline constexpr int kMaxBatchDot = 4;
-using VecDotBatchFn = void (*)(int64_t n, const void* w, const void* x, size_t x_stride, int n_x,
-                               float* y, size_t y_stride);
+// Dot products of a tile of n_w <= kMaxTileRows weight rows (w, w + w_stride, ...) with
+// n_x <= kMaxTileCols activation rows (x, x + x_stride, ...):
+//   y[j * y_stride + i] = dot(weight row i, activation row j).
+// Matmul walks the matrix in such tiles, so each weight block is unpacked once for n_x
+// activation rows and each activation block is loaded once for n_w weight rows.
+inline constexpr int kMaxTileRows = 4;
+inline constexpr int kMaxTileCols = 4;
+using VecDotTileFn = void (*)(int64_t n, const void* w, size_t w_stride, int n_w, const void* x,
+                              size_t x_stride, int n_x, float* y, size_t y_stride);
 
 struct DotKernel {
   VecDotFn dot = nullptr;
-  VecDotBatchFn dot_batch = nullptr;  // may be null: callers fall back to `dot`
+  VecDotTileFn tile = nullptr;  // may be null: callers fall back to `dot`
+  // The tile shape that runs best for batches (matrix-vector products use tile_rows x 1).
+  int tile_rows = 1;
+  int tile_cols = 1;
 };
 
 // Portable kernels; `dot` is null for unsupported weight types.

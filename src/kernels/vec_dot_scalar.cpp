@@ -148,35 +148,35 @@ float dot_iq4_nl(int64_t n, const void* w, const void* x) {
 DotKernel scalar_dot_kernel(GgmlType weight_type) {
   switch (weight_type) {
     case GgmlType::F32:
-      return {dot_f32, nullptr};
+      return {dot_f32};
     case GgmlType::F16:
-      return {dot_f16, nullptr};
+      return {dot_f16};
     case GgmlType::BF16:
-      return {dot_bf16, nullptr};
+      return {dot_bf16};
     case GgmlType::Q4_0:
-      return {dot_q4_0, nullptr};
+      return {dot_q4_0};
     case GgmlType::Q4_1:
-      return {dot_q4_1, nullptr};
+      return {dot_q4_1};
     case GgmlType::Q5_0:
-      return {dot_q5_0, nullptr};
+      return {dot_q5_0};
     case GgmlType::Q5_1:
-      return {dot_q5_1, nullptr};
+      return {dot_q5_1};
     case GgmlType::Q8_0:
-      return {dot_q8_0, nullptr};
+      return {dot_q8_0};
     case GgmlType::IQ4_NL:
-      return {dot_iq4_nl, nullptr};
+      return {dot_iq4_nl};
     case GgmlType::Q2_K:
-      return {vec_dot_q2_k_q8_k, nullptr};
+      return {vec_dot_q2_k_q8_k};
     case GgmlType::Q3_K:
-      return {vec_dot_q3_k_q8_k, nullptr};
+      return {vec_dot_q3_k_q8_k};
     case GgmlType::Q4_K:
-      return {vec_dot_q4_k_q8_k, nullptr};
+      return {vec_dot_q4_k_q8_k};
     case GgmlType::Q5_K:
-      return {vec_dot_q5_k_q8_k, nullptr};
+      return {vec_dot_q5_k_q8_k};
     case GgmlType::Q6_K:
-      return {vec_dot_q6_k_q8_k, nullptr};
+      return {vec_dot_q6_k_q8_k};
     case GgmlType::IQ4_XS:
-      return {vec_dot_iq4_xs_q8_k, nullptr};
+      return {vec_dot_iq4_xs_q8_k};
     default:
       return {};
   }
