@@ -62,20 +62,51 @@ HeadRange visible_rows(const AttentionShape& s, int64_t pos, int64_t n_kv) {
   return {first, last - first + 1};
 }
 
+// One KV head's visible rows as runs of rows that are consecutive in memory (the whole range
+// for a contiguous cache, the part in each block for a paged one): fn(k, v, n) gets the element
+// pointers of the run's first key and value (at the head's offset) and its length, in order.
+template <class T, class Fn>
+void for_each_run(const AttentionShape& s, const KvView& kv, HeadRange r, int kv_head, Fn&& fn) {
+  const int64_t k_row = int64_t(s.n_head_kv) * s.head_dim_k;
+  const int64_t v_row = int64_t(s.n_head_kv) * s.head_dim_v;
+  const int64_t k_head = int64_t(kv_head) * s.head_dim_k;
+  const int64_t v_head = int64_t(kv_head) * s.head_dim_v;
+  if (!kv.blocks) {
+    fn(static_cast<const T*>(kv.k) + r.first * k_row + k_head,
+       static_cast<const T*>(kv.v) + r.first * v_row + v_head, r.count);
+    return;
+  }
+  const int64_t end = r.first + r.count;
+  for (int64_t j = r.first; j < end;) {
+    const int64_t block = j / kv.block_size;
+    const int64_t in = j - block * kv.block_size;
+    const int64_t n = std::min(kv.block_size - in, end - j);
+    const uint8_t* base = kv.blocks[block];
+    fn(reinterpret_cast<const T*>(base + kv.k_offset) + in * k_row + k_head,
+       reinterpret_cast<const T*>(base + kv.v_offset) + in * v_row + v_head, n);
+    j += n;
+  }
+}
+
 // F32 cache: exact two-pass softmax, F32 accumulation.
 void attend_f32(const AttentionShape& s, const float* q, HeadRange r, int kv_head, const KvView& kv,
                 float* scores, float* out) {
   const int64_t k_row = int64_t(s.n_head_kv) * s.head_dim_k;
   const int64_t v_row = int64_t(s.n_head_kv) * s.head_dim_v;
-  const auto* k = static_cast<const float*>(kv.k) + int64_t(kv_head) * s.head_dim_k;
-  const auto* v = static_cast<const float*>(kv.v) + int64_t(kv_head) * s.head_dim_v;
-  for (int64_t j = 0; j < r.count; ++j)
-    scores[j] = dot_f32(q, k + (r.first + j) * k_row, s.head_dim_k) * s.scale;
+  int64_t done = 0;
+  for_each_run<float>(s, kv, r, kv_head, [&](const float* k, const float*, int64_t n) {
+    for (int64_t j = 0; j < n; ++j)
+      scores[done + j] = dot_f32(q, k + j * k_row, s.head_dim_k) * s.scale;
+    done += n;
+  });
   if (s.softcap > 0) softcap_inplace(scores, s.softcap, r.count);
   softmax_inplace(scores, r.count);
   std::fill(out, out + s.head_dim_v, 0.0f);
-  for (int64_t j = 0; j < r.count; ++j)
-    axpy_f32(out, scores[j], v + (r.first + j) * v_row, s.head_dim_v);
+  done = 0;
+  for_each_run<float>(s, kv, r, kv_head, [&](const float*, const float* v, int64_t n) {
+    for (int64_t j = 0; j < n; ++j) axpy_f32(out, scores[done + j], v + j * v_row, s.head_dim_v);
+    done += n;
+  });
 }
 
 // F16 cache: the numerics of llama.cpp's CPU flash attention, which is what its default
@@ -99,26 +130,26 @@ void attend_f16(const F16Ops& ops, const AttentionShape& s, const float* q, Head
                 int kv_head, const KvView& kv, uint16_t* q16, uint16_t* acc, float* out) {
   const int64_t k_row = int64_t(s.n_head_kv) * s.head_dim_k;
   const int64_t v_row = int64_t(s.n_head_kv) * s.head_dim_v;
-  const auto* k = static_cast<const uint16_t*>(kv.k) + int64_t(kv_head) * s.head_dim_k;
-  const auto* v = static_cast<const uint16_t*>(kv.v) + int64_t(kv_head) * s.head_dim_v;
   for (int64_t d = 0; d < s.head_dim_k; ++d) q16[d] = fp32_to_fp16(q[d]);
   std::fill(acc, acc + s.head_dim_v, uint16_t(0));
   float sum = 0;
   float max = -std::numeric_limits<float>::infinity();
-  for (int64_t j = 0; j < r.count; ++j) {
-    float score = ops.dot(q16, k + (r.first + j) * k_row, s.head_dim_k) * s.scale;
-    if (s.softcap > 0) score = s.softcap * std::tanh(score / s.softcap);
-    float old_scale = 1.0f, weight = 1.0f;
-    if (score > max) {
-      old_scale = std::exp(max - score);
-      max = score;
-      ops.scale(acc, old_scale, s.head_dim_v);
-    } else {
-      weight = std::exp(score - max);
+  for_each_run<uint16_t>(s, kv, r, kv_head, [&](const uint16_t* k, const uint16_t* v, int64_t n) {
+    for (int64_t j = 0; j < n; ++j) {
+      float score = ops.dot(q16, k + j * k_row, s.head_dim_k) * s.scale;
+      if (s.softcap > 0) score = s.softcap * std::tanh(score / s.softcap);
+      float old_scale = 1.0f, weight = 1.0f;
+      if (score > max) {
+        old_scale = std::exp(max - score);
+        max = score;
+        ops.scale(acc, old_scale, s.head_dim_v);
+      } else {
+        weight = std::exp(score - max);
+      }
+      ops.mad(acc, v + j * v_row, weight, s.head_dim_v);
+      sum = sum * old_scale + weight;
     }
-    ops.mad(acc, v + (r.first + j) * v_row, weight, s.head_dim_v);
-    sum = sum * old_scale + weight;
-  }
+  });
   const float inv = 1.0f / sum;
   for (int64_t d = 0; d < s.head_dim_v; ++d) out[d] = fp16_to_fp32(acc[d]) * inv;
 }
@@ -137,6 +168,8 @@ void attention(const AttentionShape& shape, const float* q, int64_t q_stride, in
     throw UnsupportedError("attention: the KV cache must be F16 or F32");
   if (shape.n_head_kv <= 0 || shape.n_head % shape.n_head_kv != 0)
     throw Error("attention: n_head must be a multiple of n_head_kv");
+  if (kv.blocks && kv.block_size <= 0)
+    throw Error("attention: paged KV needs a positive block size");
   const int group = shape.n_head / shape.n_head_kv;
   const int64_t per_thread = attention_scratch_per_thread(kv.n_kv, shape);
   const int64_t n_tasks = n_tokens * shape.n_head;

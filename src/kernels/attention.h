@@ -1,11 +1,14 @@
 // Scaled dot-product attention of a batch of queries over a key/value cache.
 //
 // Keys and values live in a cache of `n_kv` rows, row j holding position j: the keys of all KV
-// heads (n_head_kv * head_dim_k elements) and likewise the values. Queries are `n_tokens` rows at
-// consecutive positions pos0, pos0+1, ...; query head h reads KV head h / (n_head / n_head_kv)
-// (grouped-query attention). A query at position p sees the keys at positions j <= p (causal)
-// and, with a sliding window w > 0, only those with p - j < w. Scores are q.k * scale, then
-// soft-capped (cap * tanh(s / cap)) when softcap > 0, then soft-maxed.
+// heads (n_head_kv * head_dim_k elements) and likewise the values. The rows are either one
+// contiguous array, or paged: fixed-size blocks of rows found through a block table (the runtime's
+// paged KV cache, whose blocks several sequences may share). Both layouts give bit-identical
+// results: the rows are visited in the same order with the same arithmetic. Queries are `n_tokens`
+// rows at consecutive positions pos0, pos0+1, ...; query head h reads KV head h / (n_head /
+// n_head_kv) (grouped-query attention). A query at position p sees the keys at positions j <= p
+// (causal) and, with a sliding window w > 0, only those with p - j < w. Scores are q.k * scale,
+// then soft-capped (cap * tanh(s / cap)) when softcap > 0, then soft-maxed.
 #pragma once
 
 #include <cstddef>
@@ -29,9 +32,16 @@ struct AttentionShape {
 // A key/value cache of one layer: F32 or F16 elements, row j = position j.
 struct KvView {
   GgmlType type = GgmlType::F16;
-  const void* k = nullptr;  // n_kv rows of n_head_kv * head_dim_k
-  const void* v = nullptr;  // n_kv rows of n_head_kv * head_dim_v
+  const void* k = nullptr;  // contiguous layout: n_kv rows of n_head_kv * head_dim_k
+  const void* v = nullptr;  // contiguous layout: n_kv rows of n_head_kv * head_dim_v
   int64_t n_kv = 0;         // rows filled (all positions < n_kv are valid)
+  // Paged layout, used when `blocks` is set (then k and v are ignored): row j is row
+  // j % block_size of block j / block_size, whose K rows start at blocks[j / block_size] +
+  // k_offset and whose V rows start at blocks[j / block_size] + v_offset (byte offsets).
+  const uint8_t* const* blocks = nullptr;
+  int64_t block_size = 0;
+  size_t k_offset = 0;
+  size_t v_offset = 0;
 };
 
 // Floats of scratch each thread needs for a cache of up to n_ctx rows.

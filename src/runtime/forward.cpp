@@ -160,6 +160,9 @@ void ForwardPass::conv_sequence(int il, const Segment& seg) {
       if (L > 1) state[(L - 2) * E + ch] = u;
       out[ch] = c[ch] * acc;
     }
+    // A completed block keeps the state it ends with, so a sequence can resume from it.
+    const int64_t pos = seg.pos0 + (t - seg.begin) + 1;
+    if (pos % seg.cache->block_size() == 0) seg.cache->snapshot_conv(il, pos);
   }
 }
 
@@ -205,6 +208,9 @@ void ForwardPass::run(std::span<const SequenceInput> inputs) {
     n += len;
   }
   if (n > max_batch_) throw Error("forward pass: batch size out of range");
+  // Allocation (and copy-on-write of shared blocks) happens before anything is written, so a
+  // full pool leaves every sequence as it was.
+  for (const Segment& seg : segments_) seg.cache->prepare(seg.n);
   const int64_t E = c_.n_embd;
   for (const Segment& seg : segments_)
     embed(inputs[size_t(&seg - segments_.data())].tokens.data(), seg.n, x_.data() + seg.begin * E);

@@ -30,7 +30,8 @@ class ForwardPass {
 
   // Evaluates tokens[0, n) at positions cache.n_past() ... and advances the cache. Writes the
   // logits of every token (n rows of n_vocab) when all_logits, else of the last one only.
-  // Requires 0 < n <= max_batch and room in the cache; throws Error for invalid token ids.
+  // Requires 0 < n <= max_batch and room in the cache; throws Error for invalid token ids and
+  // KvBudgetError when the cache's block pool is full (then no cache has changed).
   void run(KvCache& cache, const int32_t* tokens, int64_t n, bool all_logits, float* logits);
 
   // Several sequences at once (continuous batching): their tokens go through every matrix

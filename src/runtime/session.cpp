@@ -12,7 +12,9 @@ int64_t default_context_size(const ModelConfig& config, int64_t requested) {
 
 Session::Session(std::shared_ptr<const Model> model, SessionParams params, ThreadPool* pool)
     : model_(model),
-      cache_(model->config(), default_context_size(model->config(), params.n_ctx), params.kv_type),
+      cache_(model->config(), default_context_size(model->config(), params.n_ctx),
+             params.kv_pool ? params.kv_pool
+                            : std::make_shared<KvBlockPool>(model->config(), params.kv_type)),
       forward_(model, cache_.n_ctx(), std::clamp<int64_t>(params.max_batch, 1, cache_.n_ctx()),
                pool) {
   logits_.resize(size_t(model_->config().n_vocab));
@@ -97,6 +99,12 @@ void Session::eval_batch(std::span<const BatchItem> items) {
 void Session::truncate(int64_t n) {
   cache_.truncate(n);
   tokens_.resize(size_t(n));
+}
+
+void Session::load_prefix(std::span<const int32_t> tokens, std::span<KvBlock* const> blocks) {
+  cache_.map_prefix(blocks, int64_t(tokens.size()));
+  tokens_.assign(tokens.begin(), tokens.end());
+  last_row_ = 0;
 }
 
 }  // namespace ruvllm

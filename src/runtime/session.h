@@ -28,6 +28,9 @@ struct SessionParams {
   int64_t n_ctx = 0;  // 0: min(model context, 4096)
   int64_t max_batch = 512;
   GgmlType kv_type = GgmlType::F16;  // F16 or F32
+  // Where the KV blocks come from: a pool shared with other sessions of the model and with a
+  // prefix cache (its type overrides kv_type), or null for a private pool without a budget.
+  std::shared_ptr<KvBlockPool> kv_pool;
 };
 
 class Session {
@@ -65,6 +68,12 @@ class Session {
   // Forgets everything after the first n tokens (see KvCache::truncate).
   void truncate(int64_t n);
   void clear() { truncate(0); }
+
+  // Replaces everything with a cached prefix: `tokens` whose keys and values (and convolution
+  // snapshots) are held by `blocks` of this session's pool, mapped read-only (see
+  // KvCache::map_prefix). The next eval continues after them; last_logits() is undefined until
+  // then.
+  void load_prefix(std::span<const int32_t> tokens, std::span<KvBlock* const> blocks);
 
  private:
   std::shared_ptr<const Model> model_;
