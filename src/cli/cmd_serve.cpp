@@ -10,12 +10,13 @@
 #include "server/http_server.h"
 #include "server/model_service.h"
 #include "server/server_metrics.h"
+#include "tools/tool_format.h"
 
 namespace {
 
 int run_serve(int argc, char** argv) {
   CLI::App app{"Serve a GGUF model over an OpenAI-compatible HTTP API"};
-  std::string model_path, host = "127.0.0.1", api_key, template_file, alias;
+  std::string model_path, host = "127.0.0.1", api_key, template_file, alias, tool_format;
   int port = 8080, parallel = 1, threads = 0;
   int64_t ctx = 0, prefill_chunk = 256;
   size_t max_queue = 64, max_body = 8u << 20;
@@ -38,6 +39,13 @@ int run_serve(int argc, char** argv) {
   app.add_option("--chat-template", template_file,
                  "Jinja chat template file overriding the model's")
       ->check(CLI::ExistingFile);
+  app.add_option("--tool-format", tool_format,
+                 "Tool-call format overriding the one detected from the chat template: hermes, "
+                 "llama3, mistral, functionary-v3.1, functionary-v3.2, command-r, deepseek-r1, "
+                 "generic")
+      ->check([](const std::string& name) {
+        return ruvllm::tools::tool_format_from_name(name) ? "" : "unknown tool-call format";
+      });
   app.add_option("--alias", alias, "Model name reported by /v1/models (default: file name)");
   app.add_option("--max-queue", max_queue, "Requests waiting for a slot before 429")
       ->capture_default_str();
@@ -46,6 +54,14 @@ int run_serve(int argc, char** argv) {
       ->check(CLI::PositiveNumber);
   app.add_option("--max-body", max_body, "Largest request body in bytes (413 above)")
       ->capture_default_str();
+  size_t cache_bytes = 0;
+  bool no_prefix_cache = false;
+  app.add_option("--cache-bytes", cache_bytes,
+                 "KV memory budget of the prefix cache and running requests, in bytes "
+                 "(0: min(2 GiB, RAM/4)); requests wait for room rather than exceed it")
+      ->capture_default_str();
+  app.add_flag("--no-prefix-cache", no_prefix_cache,
+               "Do not reuse prompt prefixes across requests");
   app.add_option("--timeout", timeout_s, "Per-request time limit in seconds (0: none)")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
@@ -63,7 +79,11 @@ int run_serve(int argc, char** argv) {
   service_params.scheduler.n_ctx = ctx;
   service_params.scheduler.max_queue = max_queue;
   service_params.scheduler.prefill_chunk = prefill_chunk;
+  service_params.scheduler.cache_bytes = cache_bytes;
+  service_params.scheduler.prefix_cache = !no_prefix_cache;
   service_params.request_timeout = std::chrono::seconds(timeout_s);
+  if (!tool_format.empty())
+    service_params.tool_format = ruvllm::tools::tool_format_from_name(tool_format);
   if (!template_file.empty()) {
     std::ifstream in(template_file, std::ios::binary);
     std::stringstream text;
