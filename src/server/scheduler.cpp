@@ -164,6 +164,7 @@ void Scheduler::admit_locked() {
     for (int32_t t : slot->job.prompt) slot->sampler->accept(t);
     slot->decoder.emplace(tokenizer_, slot->job.special_text);
     slot->trigger_tail.clear();
+    slot->closing.clear();
     slot->stops.emplace(slot->job.stop);
     slot->matcher.reset();
     if (slot->job.grammar) {

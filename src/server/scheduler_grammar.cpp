@@ -1,6 +1,9 @@
 // Sampling under a slot's grammar: a grammar active from the first token, or lazy grammars that
 // wait for their trigger text (tool calls in `auto` mode).
 #include <algorithm>
+#include <optional>
+#include <string>
+#include <vector>
 
 #include "server/scheduler.h"
 
@@ -12,7 +15,104 @@ namespace {
 // (with that token banned) before the trigger is ignored for this token.
 constexpr int kTriggerResamples = 4;
 
+// Completing a grammar before the token budget runs out: planned once this few tokens remain,
+// and forced this many tokens before the plan would no longer fit (one sampled token can open
+// structures that take several tokens to close).
+constexpr int64_t kClosingWindow = 192;
+constexpr int64_t kClosingMargin = 8;
+constexpr size_t kMaxCompletionBytes = 768;
+constexpr size_t kMaxCompletionTries = 50000;
+
+// Bytes in the order a completion tries them: closers first, then short fillers.
+std::vector<char> completion_byte_order() {
+  const std::string preferred = "\"}]0,:1 aetrunlfs.-";
+  std::vector<char> order(preferred.begin(), preferred.end());
+  for (int b = 0x20; b < 0x7F; ++b)
+    if (preferred.find(char(b)) == std::string::npos) order.push_back(char(b));
+  for (int b = 0; b < 0x20; ++b) order.push_back(char(b));
+  for (int b = 0x7F; b < 256; ++b) order.push_back(char(b));
+  return order;
+}
+
+// A short text that completes the matcher's grammar, found depth-first trying closing bytes
+// first (within a bounded number of attempts). The matcher is left as it was.
+std::optional<std::string> grammar_completion(structured::GrammarMatcher& matcher) {
+  static const std::vector<char> order = completion_byte_order();
+  std::string out;
+  std::vector<size_t> resume;  // per byte of `out`: the next candidate if it is undone
+  std::optional<std::string> result;
+  size_t tries = 0, candidate = 0;
+  for (;;) {
+    if (matcher.can_terminate()) {
+      result = out;
+      break;
+    }
+    bool advanced = false;
+    if (out.size() < kMaxCompletionBytes) {
+      for (; candidate < order.size() && tries < kMaxCompletionTries; ++candidate) {
+        ++tries;
+        if (matcher.accept_bytes(std::string_view(&order[candidate], 1))) {
+          out += order[candidate];
+          resume.push_back(candidate + 1);
+          candidate = 0;
+          advanced = true;
+          break;
+        }
+      }
+    }
+    if (advanced) continue;
+    if (out.empty() || tries >= kMaxCompletionTries) break;
+    matcher.rollback(1);  // dead end: try the next byte one position back
+    out.pop_back();
+    candidate = resume.back();
+    resume.pop_back();
+  }
+  if (!out.empty()) matcher.rollback(out.size());
+  return result;
+}
+
 }  // namespace
+
+int64_t Scheduler::token_budget(const Slot& slot) const {
+  int64_t budget = slot.session->n_ctx() - slot.session->n_past();
+  if (slot.job.max_tokens >= 0)
+    budget = std::min<int64_t>(budget, int64_t(slot.job.max_tokens) - slot.generated);
+  return budget;
+}
+
+std::optional<int32_t> Scheduler::closing_token(Slot& slot, int32_t sampled) {
+  const auto completion_tokens = [&]() -> std::optional<size_t> {
+    const std::optional<std::string> text = grammar_completion(*slot.matcher);
+    if (!text) return std::nullopt;
+    return tokenizer_.encode(*text, false, false).size();
+  };
+  if (slot.closing.empty()) {
+    const int64_t budget = token_budget(slot);
+    if (budget > kClosingWindow) return std::nullopt;
+    if (slot.matcher->can_terminate()) {
+      // Complete already: whatever the model starts now (another call) must still fit.
+      if (sampled < 0 || tokenizer_.is_eog(sampled) || tokenizer_.eog_ids().empty())
+        return std::nullopt;
+      bool fits = false;
+      if (slot.matcher->accept_token(sampled)) {
+        const std::optional<size_t> n = completion_tokens();
+        fits = n && int64_t(*n) + 2 + kClosingMargin < budget;
+        slot.matcher->rollback(1);
+      }
+      if (fits) return std::nullopt;
+      return tokenizer_.eog_ids().front();
+    }
+    const std::optional<std::string> text = grammar_completion(*slot.matcher);
+    if (!text) return std::nullopt;
+    const std::vector<int32_t> tokens = tokenizer_.encode(*text, false, false);
+    if (int64_t(tokens.size()) + 1 + kClosingMargin < budget) return std::nullopt;
+    slot.closing.assign(tokens.rbegin(), tokens.rend());
+    if (slot.closing.empty()) return std::nullopt;
+  }
+  const int32_t token = slot.closing.back();
+  slot.closing.pop_back();
+  return token;
+}
 
 int32_t Scheduler::pick_token(Slot& slot) {
   float* logits = slot.session->last_logits().data();
@@ -20,7 +120,11 @@ int32_t Scheduler::pick_token(Slot& slot) {
   if (slot.matcher) {
     slot.mask.resize(words);
     slot.matcher->fill_next_token_mask(slot.mask.data());
-    const int32_t token = slot.sampler->sample(logits, slot.mask.data());
+    int32_t token = slot.sampler->sample(logits, slot.mask.data());
+    if (const std::optional<int32_t> forced = closing_token(slot, token)) {
+      if (slot.matcher->accept_token(*forced)) return *forced;
+      slot.closing.clear();  // the plan no longer fits; keep sampling
+    }
     if (token < 0) {
       // Everything the grammar allows is banned (e.g. logit_bias on the end-of-generation
       // tokens once the last call is complete): a complete sentence simply ends here.

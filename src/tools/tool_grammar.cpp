@@ -61,6 +61,32 @@ void prefix_refs(GbnfExpr& e, const std::string& prefix) {
   for (GbnfExpr& child : e.children) prefix_refs(child, prefix);
 }
 
+// Tool arguments are closed objects unless the schema says otherwise: a schema that lists its
+// properties and leaves additionalProperties unsaid gets additionalProperties false in the
+// grammar (the validator still reads the schema as written). Models, and random weights above
+// all, otherwise wander into invented keys. Subschemas of allOf are left alone, since each may
+// list only part of the object's properties.
+void close_objects(nlohmann::ordered_json& schema) {
+  if (!schema.is_object()) return;
+  if (schema.contains("properties") && !schema.contains("additionalProperties") &&
+      !schema.contains("patternProperties") && !schema.contains("allOf") &&
+      !schema.contains("unevaluatedProperties"))
+    schema["additionalProperties"] = false;
+  for (const char* key : {"properties", "$defs", "definitions"})
+    if (auto it = schema.find(key); it != schema.end() && it->is_object())
+      for (auto& [name, sub] : it->items()) close_objects(sub);
+  for (const char* key : {"anyOf", "oneOf", "prefixItems"})
+    if (auto it = schema.find(key); it != schema.end() && it->is_array())
+      for (auto& sub : *it) close_objects(sub);
+  for (const char* key : {"items", "additionalItems"})
+    if (auto it = schema.find(key); it != schema.end()) {
+      if (it->is_array())
+        for (auto& sub : *it) close_objects(sub);
+      else
+        close_objects(*it);
+    }
+}
+
 }  // namespace
 
 std::string print_gbnf_rules(const std::vector<structured::GbnfRule>& rules) {
@@ -91,6 +117,7 @@ ToolArgumentRules tool_argument_rules(const std::vector<FunctionTool>& tools) {
     if (schema.is_object() && !schema.contains("type") && !schema.contains("$ref") &&
         !schema.contains("anyOf") && !schema.contains("oneOf") && !schema.contains("allOf"))
       schema["type"] = "object";
+    close_objects(schema);
     structured::JsonSchemaGrammarOptions options;
     options.whitespace = structured::JsonSchemaGrammarOptions::Whitespace::kFlexible;
     options.max_whitespace = 1;

@@ -4,7 +4,8 @@
 // Every tool's JSON Schema is converted by the structured module's converter and its rules are
 // renamed with a per-tool prefix ("t3-"), so the schemas of all tools live in one grammar
 // without clashing. Arguments are always JSON objects; a schema without a type is read as an
-// object schema. Whitespace is flexible (one blank between tokens), so both compact JSON and
+// object schema, and objects that list their properties without saying whether others are
+// allowed take only those (additionalProperties false). Whitespace is flexible (one blank between tokens), so both compact JSON and
 // Python's ", "/": " spelling (the one chat templates show the model) are accepted.
 #pragma once
 

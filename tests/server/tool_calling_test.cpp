@@ -176,6 +176,21 @@ TEST_F(Llama3ToolTest, ParallelCallsUpToTheLimitAndOneWithoutParallel) {
   EXPECT_EQ(calls.size(), 1u);
 }
 
+// Unbounded strings and a small max_tokens: random weights rarely close a string, so the call
+// is completed when the budget is about to run out, and stays valid.
+TEST_F(Llama3ToolTest, CallsCompleteWithinMaxTokens) {
+  json open_weather = weather_tool();
+  open_weather["function"]["parameters"]["properties"]["location"].erase("maxLength");
+  const json tools = {open_weather};
+  for (uint64_t seed = 1; seed <= 3; ++seed) {
+    for (int max_tokens : {24, 60}) {
+      const json r = server_->chat(request(tools, "required", seed, {{"max_tokens", max_tokens}}));
+      EXPECT_GE(expect_valid_calls(r, tools).size(), 1u) << r.dump();
+      EXPECT_LE(r["usage"]["completion_tokens"].get<int>(), max_tokens);
+    }
+  }
+}
+
 TEST_F(Llama3ToolTest, NoneNeverCalls) {
   const json tools = {weather_tool()};
   const json r = server_->chat(request(tools, "none", 3, {{"max_tokens", 16}}));

@@ -72,6 +72,15 @@ TEST_F(ToolGrammarTest, RejectsInvalidArguments) {
       EXPECT_FALSE(forced_accepts(f, {call}, true)) << tool_format_name(f) << " " << call.arguments;
 }
 
+// search_web's schema does not say whether other keys are allowed: the grammar takes only the
+// listed ones (the validator, reading the schema as written, would accept both).
+TEST_F(ToolGrammarTest, ObjectsWithListedPropertiesAreClosed) {
+  const ToolCall extra{"", "search_web", R"({"query":"x","other":true})"};
+  EXPECT_FALSE(ToolCallValidator(example_tools()).check(extra).has_value());
+  for (ToolFormat f : kFormats)
+    EXPECT_FALSE(forced_accepts(f, {extra}, true)) << tool_format_name(f);
+}
+
 TEST_F(ToolGrammarTest, NamedChoiceAllowsOnlyThatTool) {
   const ToolChoice named{ToolChoice::Mode::kNamed, "search_web"};
   for (ToolFormat f : kFormats) {
