@@ -10,6 +10,7 @@
 #include "server/client_connection.h"
 #include "server/openai_request.h"
 #include "server/openai_response.h"
+#include "server/request_log.h"
 #include "server/tool_call_output.h"
 
 namespace ruvllm::server {
@@ -204,6 +205,7 @@ struct HttpServer::Impl {
   ModelService& service;
   ServerMetrics& metrics;
   HttpServerParams params;
+  RequestLog request_log;
   httplib::Server http;
   std::thread thread;
 };
@@ -285,6 +287,7 @@ void HttpServer::Impl::install_routes() {
   http.new_task_queue = [threads] { return new httplib::ThreadPool(size_t(threads)); };
 
   http.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+    request_log.begin(req, res);
     if (params.api_key.empty() || req.method == "OPTIONS" || req.path.rfind("/v1/", 0) != 0)
       return httplib::Server::HandlerResponse::Unhandled;
     const std::string auth = req.get_header_value("Authorization");
@@ -299,6 +302,7 @@ void HttpServer::Impl::install_routes() {
   });
 
   http.set_error_handler([this](const httplib::Request& req, httplib::Response& res) {
+    request_log.begin(req, res);  // requests refused before routing (413) get an id here
     if (!res.body.empty()) return;  // a handler already wrote an error object
     switch (res.status) {
       case 404:
@@ -328,6 +332,10 @@ void HttpServer::Impl::install_routes() {
   // client could read /metrics before its previous request was counted).
   http.set_post_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
     metrics.count_request(route_label(req.path), res.status);
+  });
+
+  http.set_logger([this](const httplib::Request& req, const httplib::Response& res) {
+    request_log.finish(req, res);
   });
 
   http.Options(R"(.*)", [](const httplib::Request&, httplib::Response& res) {
