@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "cli/command.h"
+#include "cli/model_loading.h"
 #include "server/http_server.h"
 #include "server/model_service.h"
 #include "server/server_metrics.h"
@@ -99,6 +100,7 @@ int run_serve(int argc, char** argv) {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
+  ruvllm::cli::warm_page_cache(model_path);  // a progress bar while the weights are read
   ruvllm::server::ServerMetrics metrics;
   std::unique_ptr<ruvllm::server::ModelService> service;
   try {

@@ -11,12 +11,13 @@
 
 namespace ruvllm::cli {
 
-void prefault_model(const Model& model) {
-  const auto& tensors = model.file().tensors();
+namespace {
+
+void prefault_file(const gguf::GgufFile& file) {
+  const auto& tensors = file.tensors();
   uint64_t total = 0;
   for (const auto& t : tensors) total += t.n_bytes;
-  ProgressBar bar("loading " + std::filesystem::path(model.file().path()).filename().string(),
-                  total);
+  ProgressBar bar("loading " + std::filesystem::path(file.path()).filename().string(), total);
   const size_t page = size_t(sysconf(_SC_PAGESIZE));
   uint64_t done = 0;
   volatile uint8_t sink = 0;
@@ -33,6 +34,23 @@ void prefault_model(const Model& model) {
     bar.update(done);
   }
   bar.finish();
+}
+
+}  // namespace
+
+void prefault_model(const Model& model) {
+  prefault_file(model.file());
+}
+
+void warm_page_cache(const std::string& path) {
+  if (!is_terminal(stderr)) return;
+  std::shared_ptr<gguf::GgufFile> file;
+  try {
+    file = gguf::GgufFile::open(path);
+  } catch (const std::exception&) {
+    return;
+  }
+  prefault_file(*file);
 }
 
 std::shared_ptr<const Model> load_model_with_progress(const std::string& path,

@@ -21,4 +21,10 @@ std::shared_ptr<const Model> load_model_with_progress(const std::string& path,
 // Reads one byte of every page of the model's tensor data, reporting progress on stderr.
 void prefault_model(const Model& model);
 
+// The same pass over a GGUF file's tensor data, through a mapping of its own, when stderr is a
+// terminal: for commands whose model is loaded elsewhere (the server's ModelService), whose own
+// mapping then finds the pages in the page cache. A file that cannot be opened is left for the
+// real load to report.
+void warm_page_cache(const std::string& path);
+
 }  // namespace ruvllm::cli
