@@ -204,7 +204,7 @@ void ForwardPass::run(std::span<const SequenceInput> inputs) {
                   " tokens exceed the context size " + std::to_string(in.cache->n_ctx()));
     for (const Segment& other : segments_)
       if (other.cache == in.cache) throw Error("forward pass: a sequence appears twice in a batch");
-    segments_.push_back(Segment{in.cache, n, len, pos0, in.all_logits, in.logits});
+    segments_.push_back(Segment{in.cache, n, len, pos0, in.all_logits, in.logits, in.hidden});
     n += len;
   }
   if (n > max_batch_) throw Error("forward pass: batch size out of range");
@@ -232,23 +232,34 @@ void ForwardPass::run(std::span<const SequenceInput> inputs) {
     kernels::add_inplace(x_.data(), proj_.data(), n * E);
   }
   for (const Segment& seg : segments_) seg.cache->set_n_past(seg.pos0 + seg.n);
-  output(n);
+  output();
 }
 
-// Final norm and output head for the rows that want logits, in one product over all sequences.
-void ForwardPass::output(int64_t n) {
+// Final norm, then the output head for the rows that want logits, in one product over all
+// sequences. Sequences that asked for hidden states get every row normed into their buffer.
+void ForwardPass::output() {
   const int64_t E = c_.n_embd, V = c_.n_vocab;
   int64_t rows = 0;
+  size_t with_logits = 0;
   for (const Segment& seg : segments_) {
+    if (seg.hidden)
+      kernels::rms_norm(x_.data() + seg.begin * E, w_.output_norm.data, E, seg.n, c_.norm_eps,
+                        seg.hidden);
+    if (!seg.logits) continue;
+    ++with_logits;
     const int64_t first = seg.all_logits ? seg.begin : seg.begin + seg.n - 1;
     const int64_t count = seg.begin + seg.n - first;
     kernels::rms_norm(x_.data() + first * E, w_.output_norm.data, E, count, c_.norm_eps,
                       xn_.data() + rows * E);
     rows += count;
   }
+  if (rows == 0) return;
   // One sequence writes straight into its buffer; several share one product through scratch.
-  float* out = segments_.size() == 1 ? segments_[0].logits : nullptr;
-  if (!out) {
+  float* out = nullptr;
+  if (with_logits == 1)
+    for (const Segment& seg : segments_)
+      if (seg.logits) out = seg.logits;
+  if (with_logits != 1) {
     if (int64_t(logits_.size()) < rows * V) logits_.resize(size_t(rows * V));
     out = logits_.data();
   }
@@ -257,6 +268,7 @@ void ForwardPass::output(int64_t n) {
   if (out != logits_.data()) return;
   int64_t row = 0;
   for (const Segment& seg : segments_) {
+    if (!seg.logits) continue;
     const int64_t count = seg.all_logits ? seg.n : 1;
     std::memcpy(seg.logits, out + row * V, size_t(count * V) * sizeof(float));
     row += count;

@@ -38,11 +38,15 @@ class ForwardPass {
   // product together, so the weights are read once for all of them; attention and convolution
   // state stay per sequence. Each input as for run() above; distinct caches; at most max_batch
   // tokens in total.
+  // With `hidden` set, the sequence's final-normed hidden state of every token (tokens.size()
+  // rows of n_embd, the input of the output head) is written there, for embeddings; `logits`
+  // may then be null to skip the output head for it.
   struct SequenceInput {
     KvCache* cache;
     std::span<const int32_t> tokens;
     bool all_logits;
     float* logits;
+    float* hidden = nullptr;
   };
   void run(std::span<const SequenceInput> inputs);
 
@@ -55,6 +59,7 @@ class ForwardPass {
     int64_t pos0;
     bool all_logits;
     float* logits;
+    float* hidden;
   };
 
   void embed(const int32_t* tokens, int64_t n, float* x);
@@ -62,7 +67,7 @@ class ForwardPass {
   void conv_block(int il, int64_t n);
   void conv_sequence(int il, const Segment& seg);
   void ffn_block(int il, int64_t n);
-  void output(int64_t n);
+  void output();
   void matmul(const kernels::WeightView& w, const float* x, int64_t n, float* y);
 
   std::shared_ptr<const Model> model_;

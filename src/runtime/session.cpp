@@ -42,6 +42,24 @@ std::span<float> Session::eval(std::span<const int32_t> tokens, bool all_logits)
   return std::span<float>(logits_.data(), size_t(rows * V));
 }
 
+void Session::eval_hidden(std::span<const int32_t> tokens, float* hidden) {
+  const int64_t n = int64_t(tokens.size());
+  if (n == 0) throw Error("eval needs at least one token");
+  if (cache_.n_past() + n > cache_.n_ctx())
+    throw ContextFullError("context is full: " + std::to_string(cache_.n_past()) + " tokens + " +
+                           std::to_string(n) + " new exceed the context size of " +
+                           std::to_string(cache_.n_ctx()));
+  const int64_t E = model_->config().n_embd;
+  const int64_t B = forward_.max_batch();
+  for (int64_t start = 0; start < n; start += B) {
+    const int64_t len = std::min(B, n - start);
+    const ForwardPass::SequenceInput input{&cache_, tokens.subspan(size_t(start), size_t(len)),
+                                           false, nullptr, hidden + start * E};
+    forward_.run(std::span<const ForwardPass::SequenceInput>(&input, 1));
+    tokens_.insert(tokens_.end(), tokens.begin() + start, tokens.begin() + start + len);
+  }
+}
+
 std::span<float> Session::last_logits() {
   return std::span<float>(logits_.data() + last_row_ * n_vocab(), size_t(n_vocab()));
 }

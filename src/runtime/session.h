@@ -51,6 +51,11 @@ class Session {
   // valid until the next call.
   std::span<float> eval(std::span<const int32_t> tokens, bool all_logits = false);
 
+  // Like eval, but writes the final-normed hidden state of every token (tokens.size() rows of
+  // n_embd floats, what the output head would read) to `hidden` instead of computing logits;
+  // last_logits() is undefined until the next eval.
+  void eval_hidden(std::span<const int32_t> tokens, float* hidden);
+
   // The logits row of the last evaluated token.
   std::span<float> last_logits();
 
