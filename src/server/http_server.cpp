@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "server/api_error.h"
+#include "server/cache_stats_json.h"
 #include "server/client_connection.h"
 #include "server/openai_request.h"
 #include "server/openai_response.h"
@@ -353,6 +354,9 @@ void HttpServer::Impl::install_routes() {
   });
   http.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
     res.set_content(metrics.render(), "text/plain; version=0.0.4; charset=utf-8");
+  });
+  http.Get("/v1/cache/stats", [this](const httplib::Request&, httplib::Response& res) {
+    send_json(res, 200, cache_stats_json(service.scheduler().cache_stats()));
   });
 }
 

@@ -111,6 +111,9 @@ GenerationJob ModelService::base_job(const GenerationOptions& o) const {
   job.top_logprobs = o.logprobs ? o.top_logprobs : -1;
   job.timeout = request_timeout_;
   job.grammar = compile_constraint(o);
+  job.cache_enable = o.cache_prefix.enable;
+  job.cache_key = o.cache_prefix.key;
+  job.cache_ttl = std::chrono::seconds(o.cache_prefix.ttl_seconds);
   SamplerParams& s = job.sampling;
   s.temperature = o.temperature;
   s.top_k = o.top_k < 0 ? 0 : o.top_k;

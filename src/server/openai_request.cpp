@@ -291,6 +291,14 @@ GenerationOptions parse_generation_options(const FieldReader& fields, bool legac
   o.response_format = parse_response_format(fields);
   if (!o.grammar.empty() && o.response_format.kind != ResponseFormat::Kind::kText)
     fields.fail("grammar", "cannot be combined with a JSON 'response_format'");
+  if (const json* cache_prefix = fields.object("cache_prefix")) {
+    FieldReader cp(*cache_prefix, fields.path_of("cache_prefix"));
+    o.cache_prefix.enable = cp.boolean("enable").value_or(true);
+    o.cache_prefix.key = cp.string("key").value_or("");
+    if (auto v = cp.integer("ttl_seconds", 0, 30 * 24 * 3600)) o.cache_prefix.ttl_seconds = *v;
+    if (o.cache_prefix.ttl_seconds > 0 && o.cache_prefix.key.empty())
+      cp.fail("key", "is required with 'ttl_seconds'");
+  }
   return o;
 }
 

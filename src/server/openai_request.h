@@ -82,6 +82,14 @@ struct GenerationOptions {
   ResponseFormat response_format;
   std::string model;  // as the client named it (informational; one model is served)
   std::string user;
+  // RuvLLM extension `cache_prefix`: {"enable": bool, "key": string, "ttl_seconds": integer}.
+  // enable false keeps the request out of the prefix cache; a key with a ttl pins the prompt's
+  // cached prefix against eviction for that many seconds.
+  struct CachePrefix {
+    bool enable = true;
+    std::string key;
+    int64_t ttl_seconds = 0;
+  } cache_prefix;
 };
 
 struct ChatCompletionRequest {

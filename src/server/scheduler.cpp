@@ -1,6 +1,10 @@
 #include "server/scheduler.h"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
+
+#include "cache/cache_budget.h"
 
 namespace ruvllm::server {
 
@@ -11,11 +15,13 @@ double seconds_between(std::chrono::steady_clock::time_point a,
   return std::chrono::duration<double>(b - a).count();
 }
 
-size_t common_prefix(const std::vector<int32_t>& a, const std::vector<int32_t>& b) {
-  const size_t n = std::min(a.size(), b.size());
-  size_t i = 0;
-  while (i < n && a[i] == b[i]) ++i;
-  return i;
+// The pool budget: the configured bytes, or the default raised to hold one full context.
+size_t kv_budget(const SchedulerParams& p, size_t context_bytes) {
+  if (p.cache_bytes == 0) return std::max(cache::default_cache_bytes(), context_bytes);
+  if (p.cache_bytes < context_bytes)
+    throw Error("the KV cache budget of " + std::to_string(p.cache_bytes) +
+                " bytes is smaller than one context (" + std::to_string(context_bytes) + " bytes)");
+  return p.cache_bytes;
 }
 
 }  // namespace
@@ -25,9 +31,17 @@ Scheduler::Scheduler(std::shared_ptr<const Model> model, const Tokenizer& tokeni
     : model_(std::move(model)), tokenizer_(tokenizer), params_(params), metrics_(metrics) {
   if (params_.n_slots < 1) throw Error("the scheduler needs at least one slot");
   params_.prefill_chunk = std::max<int64_t>(1, params_.prefill_chunk);
+  const ModelConfig& config = model_->config();
+  const int64_t n_ctx = default_context_size(config, params_.n_ctx);
+  const KvBlockPool probe(config, GgmlType::F16);
+  const size_t context_bytes = probe.blocks_for(n_ctx) * probe.block_bytes();
+  kv_pool_ = std::make_shared<KvBlockPool>(config, GgmlType::F16, KvBlockPool::kDefaultBlockSize,
+                                           kv_budget(params_, context_bytes));
+  cache_ = std::make_unique<cache::RadixPrefixCache>(kv_pool_);
   SessionParams session_params;
   session_params.n_ctx = params_.n_ctx;
   session_params.max_batch = params_.prefill_chunk;
+  session_params.kv_pool = kv_pool_;
   slots_.resize(size_t(params_.n_slots));
   for (Slot& slot : slots_) slot.session = std::make_unique<Session>(model_, session_params, pool);
   n_ctx_ = slots_[0].session->n_ctx();
@@ -35,6 +49,7 @@ Scheduler::Scheduler(std::shared_ptr<const Model> model, const Tokenizer& tokeni
   if (metrics_) {
     metrics_->slots.set(double(slots_.size()));
     metrics_->kv_cache_cells.set(double(n_ctx_) * double(slots_.size()));
+    register_cache_metrics();
   }
   thread_ = std::thread([this] { run(); });
 }
@@ -111,18 +126,10 @@ void Scheduler::run() {
   update_gauges_locked();
 }
 
-Scheduler::Slot* Scheduler::pick_slot_locked(const std::vector<int32_t>& prompt) {
-  Slot* best = nullptr;
-  size_t best_prefix = 0;
-  for (Slot& slot : slots_) {
-    if (slot.busy) continue;
-    const size_t prefix = common_prefix(slot.session->tokens(), prompt);
-    if (!best || prefix > best_prefix) {
-      best = &slot;
-      best_prefix = prefix;
-    }
-  }
-  return best;
+Scheduler::Slot* Scheduler::free_slot_locked() {
+  for (Slot& slot : slots_)
+    if (!slot.busy) return &slot;
+  return nullptr;
 }
 
 void Scheduler::admit_locked() {
@@ -135,8 +142,24 @@ void Scheduler::admit_locked() {
       queue_.pop_front();
       continue;
     }
-    Slot* slot = pick_slot_locked(pending.job.prompt);
+    Slot* slot = free_slot_locked();
     if (!slot) return;
+    // Room for the prompt and the completion, claimed before anything is allocated. Capped at
+    // the whole budget, so that a single request always gets in once the others have finished.
+    const GenerationJob& job = pending.job;
+    const int64_t limit = job.max_tokens < 0 ? n_ctx_ : int64_t(job.max_tokens);
+    const int64_t need = std::min<int64_t>(n_ctx_, int64_t(job.prompt.size()) + limit);
+    auto reservation =
+        kv_pool_->try_reserve(std::min(kv_pool_->blocks_for(need), kv_pool_->capacity_blocks()));
+    if (!reservation) {
+      if (!waiting_for_memory_)
+        spdlog::warn("KV cache budget of {} bytes is held by active requests; admission waits",
+                     kv_pool_->budget_bytes());
+      waiting_for_memory_ = true;
+      return;
+    }
+    waiting_for_memory_ = false;
+    slot->reservation = std::move(reservation);
     slot->busy = true;
     slot->job = std::move(pending.job);
     slot->channel = std::move(pending.channel);
@@ -144,16 +167,20 @@ void Scheduler::admit_locked() {
     slot->started = Clock::now();
     queue_.pop_front();
 
-    // Reuse the longest cached prefix; at least one prompt token is evaluated so the slot has
+    // Map the longest cached prefix; at least one prompt token is evaluated so the slot has
     // fresh logits for its first sample.
     Session& session = *slot->session;
-    size_t reuse =
-        std::min(common_prefix(session.tokens(), slot->job.prompt), slot->job.prompt.size() - 1);
-    try {
-      session.truncate(int64_t(reuse));
-    } catch (const Error&) {
-      session.clear();  // state that cannot be rewound (convolution layers)
-      reuse = 0;
+    const std::vector<int32_t>& prompt = slot->job.prompt;
+    size_t reuse = 0;
+    session.clear();
+    if (params_.prefix_cache && slot->job.cache_enable) {
+      reuse = size_t(cache_->attach(session, prompt, int64_t(prompt.size()) - 1));
+      if (metrics_ && cache_metrics_.lookups) {
+        cache_metrics_.lookups->inc();
+        if (reuse > 0) cache_metrics_.hits->inc();
+        cache_metrics_.hit_tokens->inc(double(reuse));
+        cache_metrics_.miss_tokens->inc(double(prompt.size() - reuse));
+      }
     }
     slot->prompt_done = reuse;
     slot->cached = int64_t(reuse);
@@ -344,10 +371,60 @@ void Scheduler::finish(Slot& slot, FinishReason reason, std::optional<ApiError> 
       metrics_->decode_seconds.observe(seconds_between(slot.decode_started, now));
     metrics_->request_seconds.observe(seconds_between(slot.submitted, now));
   }
+  release_kv(slot, !outcome.error);
   slot.channel->finish(std::move(outcome));
   slot.channel.reset();
   slot.busy = false;
   slot.next_token = -1;
+}
+
+void Scheduler::release_kv(Slot& slot, bool cache_it) {
+  Session& session = *slot.session;
+  if (cache_it && params_.prefix_cache && slot.job.cache_enable && session.n_past() > 0) {
+    try {
+      cache_->insert(session);
+      if (!slot.job.cache_key.empty() && slot.job.cache_ttl.count() > 0)
+        cache_->pin(slot.job.cache_key, slot.job.prompt, slot.job.cache_ttl);
+    } catch (const std::exception& e) {
+      spdlog::warn("prefix cache insert failed: {}", e.what());
+    }
+  }
+  session.clear();
+  slot.reservation.reset();
+  publish_cache_metrics();
+}
+
+void Scheduler::register_cache_metrics() {
+  MetricsRegistry& r = metrics_->registry();
+  CacheMetrics& m = cache_metrics_;
+  m.lookups = &r.counter("ruvllm_prefix_cache_lookups_total", "Prefix-cache lookups (requests).");
+  m.hits = &r.counter("ruvllm_prefix_cache_hits_total",
+                      "Prefix-cache lookups that reused at least one token.");
+  m.hit_tokens = &r.counter("ruvllm_prefix_cache_hit_tokens_total",
+                            "Prompt tokens served from the prefix cache.");
+  m.miss_tokens = &r.counter("ruvllm_prefix_cache_miss_tokens_total",
+                             "Prompt tokens not found in the prefix cache (evaluated).");
+  m.evictions =
+      &r.counter("ruvllm_prefix_cache_evictions_total", "KV blocks evicted from the prefix cache.");
+  m.cached_bytes =
+      &r.gauge("ruvllm_prefix_cache_bytes", "Bytes of KV blocks held by the prefix cache.");
+  m.pool_bytes = &r.gauge("ruvllm_kv_pool_bytes",
+                          "Bytes of KV blocks allocated (prefix cache and active requests).");
+  m.budget_bytes = &r.gauge("ruvllm_kv_pool_budget_bytes", "KV memory budget (--cache-bytes).");
+  m.hit_rate = &r.gauge("ruvllm_prefix_cache_hit_rate",
+                        "Share of looked-up prompt tokens served from the prefix cache.");
+  m.budget_bytes->set(double(kv_pool_->budget_bytes()));
+}
+
+void Scheduler::publish_cache_metrics() {
+  if (!metrics_ || !cache_metrics_.lookups) return;
+  const cache::PrefixCacheStats s = cache_->stats();
+  CacheMetrics& m = cache_metrics_;
+  if (s.evictions > m.evictions_seen) m.evictions->inc(double(s.evictions - m.evictions_seen));
+  m.evictions_seen = s.evictions;
+  m.cached_bytes->set(double(s.cached_bytes));
+  m.pool_bytes->set(double(s.pool_bytes));
+  m.hit_rate->set(s.hit_rate());
 }
 
 void Scheduler::update_gauges_locked() {
