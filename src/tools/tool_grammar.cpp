@@ -1,5 +1,7 @@
 #include "tools/tool_grammar.h"
 
+#include <algorithm>
+
 #include "core/error.h"
 #include "structured/gbnf_parser.h"
 #include "structured/gbnf_text.h"
@@ -87,6 +89,31 @@ void close_objects(nlohmann::ordered_json& schema) {
     }
 }
 
+// Numbers in tool arguments have at most 15 significant digits before the point, 15 after it
+// and a 3-digit exponent: what a double (and JavaScript's JSON.parse) represents, where JSON's
+// grammar allows digits without end (random weights write hundreds of them).
+constexpr const char* kBoundedNumber =
+    "\"-\"? (\"0\" | [1-9] [0-9]{0,14}) (\".\" [0-9]{1,15})? ([eE] [-+]? [0-9]{1,3})?";
+constexpr const char* kBoundedInteger = "\"-\"? (\"0\" | [1-9] [0-9]{0,14}) (\".\" \"0\"{1,3})?";
+
+// Caps the unbounded repetitions of an integer range (digits of a range with an open end, the
+// zeros of "1.000").
+void cap_digit_runs(GbnfExpr& e) {
+  if (e.kind == GbnfExpr::Kind::kRepeat && e.max_count == GbnfExpr::kUnbounded)
+    e.max_count = std::max<uint32_t>(e.min_count, 14);
+  for (GbnfExpr& child : e.children) cap_digit_runs(child);
+}
+
+void bound_numbers(std::vector<structured::GbnfRule>& rules) {
+  for (structured::GbnfRule& rule : rules) {
+    if (rule.name.starts_with("int-range")) cap_digit_runs(rule.body);
+    const char* body = rule.name == "number"    ? kBoundedNumber
+                       : rule.name == "integer" ? kBoundedInteger
+                                                : nullptr;
+    if (body) rule.body = structured::parse_gbnf_rules(std::string("x ::= ") + body).at(0).body;
+  }
+}
+
 }  // namespace
 
 std::string print_gbnf_rules(const std::vector<structured::GbnfRule>& rules) {
@@ -132,6 +159,7 @@ ToolArgumentRules tool_argument_rules(const std::vector<FunctionTool>& tools) {
     }
     const std::string prefix = "t" + std::to_string(i) + "-";
     std::vector<structured::GbnfRule> rules = structured::parse_gbnf_rules(grammar.gbnf);
+    bound_numbers(rules);
     for (structured::GbnfRule& rule : rules) {
       rule.name = prefix + rule.name;
       prefix_refs(rule.body, prefix);

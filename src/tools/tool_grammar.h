@@ -5,7 +5,8 @@
 // renamed with a per-tool prefix ("t3-"), so the schemas of all tools live in one grammar
 // without clashing. Arguments are always JSON objects; a schema without a type is read as an
 // object schema, and objects that list their properties without saying whether others are
-// allowed take only those (additionalProperties false). Whitespace is flexible (one blank between tokens), so both compact JSON and
+// allowed take only those (additionalProperties false), and numbers have at most 15 digits
+// before and after the point (what a double holds). Whitespace is flexible (one blank between tokens), so both compact JSON and
 // Python's ", "/": " spelling (the one chat templates show the model) are accepted.
 #pragma once
 

@@ -81,6 +81,14 @@ TEST_F(ToolGrammarTest, ObjectsWithListedPropertiesAreClosed) {
     EXPECT_FALSE(forced_accepts(f, {extra}, true)) << tool_format_name(f);
 }
 
+TEST_F(ToolGrammarTest, NumbersHaveBoundedDigits) {
+  EXPECT_TRUE(forced_accepts(
+      ToolFormat::kHermes, {{"", "search_web", R"({"query":"x","limit":123456789012345})"}}, true));
+  EXPECT_FALSE(forced_accepts(ToolFormat::kHermes,
+                              {{"", "search_web", R"({"query":"x","limit":1234567890123456})"}},
+                              true));
+}
+
 TEST_F(ToolGrammarTest, NamedChoiceAllowsOnlyThatTool) {
   const ToolChoice named{ToolChoice::Mode::kNamed, "search_web"};
   for (ToolFormat f : kFormats) {
