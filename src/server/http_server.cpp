@@ -3,12 +3,15 @@
 #include <httplib.h>
 
 #include <chrono>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <thread>
 
 #include "server/api_error.h"
 #include "server/cache_stats_json.h"
 #include "server/client_connection.h"
+#include "server/embedding_service.h"
 #include "server/openai_request.h"
 #include "server/openai_response.h"
 #include "server/request_log.h"
@@ -88,8 +91,8 @@ struct StreamState {
   bool with_logprobs = false;
   bool include_usage = false;
   bool started = false;
-  std::string echo_text;   // completions with echo: sent first
-  size_t text_offset = 0;  // legacy logprobs text_offset of the next token
+  std::string echo_text;                      // completions with echo: sent first
+  size_t text_offset = 0;                     // legacy logprobs text_offset of the next token
   std::optional<ToolCallOutput> tool_output;  // chat with tools: calls kept out of the content
 };
 
@@ -104,11 +107,13 @@ bool write_event(StreamState& s, httplib::DataSink& sink, std::string_view data)
 bool write_tool_calls(StreamState& s, httplib::DataSink& sink, FinishReason& reason) {
   ToolCallOutput::Final final = s.tool_output->finish();
   if (!final.content.empty() &&
-      !write_event(s, sink,
-                   sse_event(chat_chunk_json(s.identity, {{"content", final.content}}, std::nullopt))))
+      !write_event(
+          s, sink,
+          sse_event(chat_chunk_json(s.identity, {{"content", final.content}}, std::nullopt))))
     return false;
   for (json& delta : tool_call_deltas(final.calls))
-    if (!write_event(s, sink, sse_event(chat_chunk_json(s.identity, std::move(delta), std::nullopt))))
+    if (!write_event(s, sink,
+                     sse_event(chat_chunk_json(s.identity, std::move(delta), std::nullopt))))
       return false;
   reason = finish_reason_with_calls(reason, !final.calls.empty());
   return true;
@@ -209,6 +214,8 @@ struct HttpServer::Impl {
   RequestLog request_log;
   httplib::Server http;
   std::thread thread;
+  std::mutex embeddings_mutex;
+  std::unique_ptr<EmbeddingService> embeddings;
 };
 
 void HttpServer::Impl::handle_chat(const httplib::Request& req, httplib::Response& res) {
@@ -268,14 +275,20 @@ void HttpServer::Impl::handle_completion(const httplib::Request& req, httplib::R
 }
 
 void HttpServer::Impl::handle_embeddings(const httplib::Request& req, httplib::Response& res) {
-  parse_embedding_request(parse_json_body(req.body));  // malformed requests still get a 400
-  // Pooled embeddings need the final hidden state; the runtime's forward pass only returns
-  // logits, so this model cannot serve them (vLLM answers a generative model the same way).
-  throw ApiError(400, "invalid_request_error",
-                 "The model '" + service.model_id() +
-                     "' does not support the Embeddings API in this build (the runtime does "
-                     "not expose hidden states)",
-                 {}, "model_not_supported");
+  const EmbeddingRequest request = parse_embedding_request(parse_json_body(req.body));
+  EmbeddingService* embedder = nullptr;
+  {
+    // Made on first use: its session's scratch is only worth holding when embeddings are asked.
+    std::lock_guard lock(embeddings_mutex);
+    if (!embeddings)
+      embeddings =
+          std::make_unique<EmbeddingService>(service.model(), service.tokenizer(), service.n_ctx());
+    embedder = embeddings.get();
+  }
+  const Embeddings result = embedder->embed(request);
+  send_json(
+      res, 200,
+      embeddings_json(service.model_id(), result.vectors, request.base64, result.prompt_tokens));
 }
 
 void HttpServer::Impl::install_routes() {
@@ -303,7 +316,7 @@ void HttpServer::Impl::install_routes() {
   });
 
   http.set_error_handler([this](const httplib::Request& req, httplib::Response& res) {
-    request_log.begin(req, res);  // requests refused before routing (413) get an id here
+    request_log.begin(req, res);    // requests refused before routing (413) get an id here
     if (!res.body.empty()) return;  // a handler already wrote an error object
     switch (res.status) {
       case 404:

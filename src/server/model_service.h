@@ -71,6 +71,7 @@ class ModelService {
   const tools::ToolCalling& tool_calling() const { return *tool_calling_; }
   Scheduler& scheduler() { return *scheduler_; }
   int64_t n_ctx() const { return scheduler_->n_ctx(); }
+  const std::shared_ptr<const Model>& model() const { return model_; }
 
   // The prompt text of a chat request, rendered with the chat template.
   std::string render_chat_prompt(const ChatCompletionRequest& request) const;

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
+#include <cmath>
 #include <thread>
 
 #include "prometheus_text.h"
@@ -304,6 +305,42 @@ TEST_F(HttpServerTest, MalformedRequestsGet4xxAndTheServerKeepsServing) {
 
   expect_error(c.Get("/v1/nothing"), 404);
   expect_error(post("/v1/embeddings", {{"input", 3}}), 400, "input");
+  expect_still_serving();
+}
+
+TEST_F(HttpServerTest, EmbeddingsOfTextAndTokenInputs) {
+  auto r = post("/v1/embeddings",
+                {{"model", "tiny"}, {"input", {"hello world", "a robot", "hello world"}}});
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  const json body = json::parse(r->body);
+  EXPECT_EQ(body["object"], "list");
+  ASSERT_EQ(body["data"].size(), 3u);
+  for (size_t i = 0; i < 3; ++i) {
+    const json& d = body["data"][i];
+    EXPECT_EQ(d["index"], i);
+    const std::vector<float> v = d["embedding"].get<std::vector<float>>();
+    double norm = 0;
+    for (float x : v) norm += double(x) * x;
+    EXPECT_NEAR(std::sqrt(norm), 1.0, 1e-4);
+  }
+  EXPECT_EQ(body["data"][0]["embedding"], body["data"][2]["embedding"]);
+  EXPECT_NE(body["data"][0]["embedding"], body["data"][1]["embedding"]);
+  EXPECT_GT(body["usage"]["prompt_tokens"].get<int>(), 4);
+
+  // Token arrays and base64; the same tokens as text give the same vector.
+  const std::vector<int32_t> tokens = service_->tokenizer().encode("hello world", true, false);
+  auto t = post("/v1/embeddings", {{"input", {tokens}}, {"encoding_format", "base64"}});
+  ASSERT_TRUE(t);
+  ASSERT_EQ(t->status, 200) << t->body;
+  EXPECT_TRUE(json::parse(t->body)["data"][0]["embedding"].is_string());
+
+  expect_error(post("/v1/embeddings", {{"input", {{1, 99999999}}}}), 400, "input[0]");
+  std::string long_text;
+  for (int i = 0; i < 3000; ++i) long_text += " hello";
+  auto too_long = post("/v1/embeddings", {{"input", long_text}});
+  expect_error(too_long, 400);
+  EXPECT_EQ(json::parse(too_long->body)["error"]["code"], "context_length_exceeded");
   expect_still_serving();
 }
 
