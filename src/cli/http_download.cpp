@@ -1,6 +1,7 @@
 #include "cli/http_download.h"
 
 #include <curl/curl.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -201,6 +202,9 @@ DownloadResult download(const DownloadRequest& request) {
   std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(request.part_path.c_str(), "ab"),
                                                        &std::fclose);
   if (!file) throw Error("cannot write " + request.part_path.string());
+  // Two pulls appending to one part file would interleave their bytes.
+  if (flock(fileno(file.get()), LOCK_EX | LOCK_NB) != 0)
+    throw Error("another download is writing " + request.part_path.string());
 
   std::unique_ptr<CURL, void (*)(CURL*)> curl(curl_easy_init(), &curl_easy_cleanup);
   if (!curl) throw Error("libcurl: cannot create a transfer");

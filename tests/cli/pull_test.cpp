@@ -2,8 +2,11 @@
 // with and without Range support, Hugging Face style redirects with X-Linked-Etag checksums,
 // connections that drop part-way (resumed), partial files left by an earlier run, and the errors
 // (404, a body that is not GGUF, a wrong checksum) that must leave nothing under a model's name.
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <filesystem>
@@ -305,6 +308,20 @@ TEST_F(PullTest, StalePartWithTheWrongBytesIsDownloadedAgain) {
   std::string out, err;
   ASSERT_EQ(pull(quote(server_->url("/files/model.gguf")), &out, &err), 0) << err;
   EXPECT_NE(err.find("again from the start"), std::string::npos) << err;
+  EXPECT_EQ(test::read_file(dir_ / "model.gguf"), model_);
+}
+
+TEST_F(PullTest, PartBeingWrittenByAnotherPullIsLeftAlone) {
+  write_bytes(dir_ / "model.gguf.part", model_.substr(0, 1000));
+  const int fd = open((dir_ / "model.gguf.part").c_str(), O_RDONLY);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(flock(fd, LOCK_EX), 0);
+  std::string out, err;
+  EXPECT_EQ(pull(quote(server_->url("/files/model.gguf")), &out, &err), 1);
+  EXPECT_NE(err.find("another download"), std::string::npos) << err;
+  EXPECT_EQ(fs::file_size(dir_ / "model.gguf.part"), 1000u);
+  close(fd);
+  ASSERT_EQ(pull(quote(server_->url("/files/model.gguf")), &out, &err), 0) << err;
   EXPECT_EQ(test::read_file(dir_ / "model.gguf"), model_);
 }
 
