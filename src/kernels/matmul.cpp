@@ -83,8 +83,8 @@ void matmul(const WeightView& w, const float* x, int64_t n_batch, float* y, Thre
 
   const detail::DotKernel kernel = detail::best_dot_kernel(w.type);
   // Tiles of tile_rows weight rows x up to tile_cols activation rows (1 x 1 dot products when
-  // the kernel has no tile function); matrix-vector products use tile_rows x 1.
-  const int kw = kernel.tile ? kernel.tile_rows : 1;
+  // the kernel has no tile function); matrix-vector products use matvec_rows x 1.
+  const int kw = !kernel.tile ? 1 : n_batch == 1 ? kernel.matvec_rows : kernel.tile_rows;
   const int kx = kernel.tile ? kernel.tile_cols : 1;
   const int64_t cache_tile = std::max<int64_t>(kw, tile_rows(w) / kw * kw);
   auto run_tile = [&](int64_t r, int nw, int64_t b0, int nx) {

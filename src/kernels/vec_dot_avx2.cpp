@@ -25,6 +25,8 @@ namespace {
 
 // Weight rows per tile of the batched kernels, and activation rows (see kMaxTileCols).
 constexpr int kTileRows = kMaxTileRows;
+// How many tiles ahead the weight stream is prefetched.
+constexpr int kPrefetchTiles = 2;
 
 float half_to_float(uint16_t h) {
   return _cvtsh_ss(h);
@@ -117,32 +119,30 @@ struct FloatTile {
     const T* b[NX];
     for (int r = 0; r < NW; ++r) a[r] = reinterpret_cast<const T*>(w + r * w_stride);
     for (int j = 0; j < NX; ++j) b[j] = reinterpret_cast<const T*>(x + j * x_stride);
-    // A single row gets two chains per product to hide the FMA latency; tiles have NW * NX.
-    constexpr int kChains = NW * NX == 1 ? 2 : 1;
-    __m256 acc[kChains][NW][NX];
-    for (auto& c : acc)
-      for (auto& row : c)
-        for (auto& v : row) v = _mm256_setzero_ps();
+    // Every product sums in the same order whatever the tile shape, so a row's result does not
+    // depend on how it was batched: per 16 elements t = w0 x0 + w1 x1 (one FMA on a product),
+    // then acc += t, which also keeps the dependency chain on acc short.
+    __m256 acc[NW][NX];
+    for (auto& row : acc)
+      for (auto& v : row) v = _mm256_setzero_ps();
     int64_t i = 0;
-    for (; i + 8 * kChains <= n; i += 8 * kChains) {
-      for (int c = 0; c < kChains; ++c) {
-        __m256 xv[NX];
-        for (int j = 0; j < NX; ++j) xv[j] = Load(b[j] + i + 8 * c);
-        for (int r = 0; r < NW; ++r) {
-          const __m256 wv = Load(a[r] + i + 8 * c);
-          for (int j = 0; j < NX; ++j) acc[c][r][j] = _mm256_fmadd_ps(wv, xv[j], acc[c][r][j]);
-        }
+    for (; i + 16 <= n; i += 16) {
+      __m256 x0[NX], x1[NX];
+      for (int j = 0; j < NX; ++j) x0[j] = Load(b[j] + i), x1[j] = Load(b[j] + i + 8);
+      for (int r = 0; r < NW; ++r) {
+        const __m256 w0 = Load(a[r] + i), w1 = Load(a[r] + i + 8);
+        for (int j = 0; j < NX; ++j)
+          acc[r][j] =
+              _mm256_add_ps(acc[r][j], _mm256_fmadd_ps(w1, x1[j], _mm256_mul_ps(w0, x0[j])));
       }
     }
     for (; i + 8 <= n; i += 8)
       for (int r = 0; r < NW; ++r)
         for (int j = 0; j < NX; ++j)
-          acc[0][r][j] = _mm256_fmadd_ps(Load(a[r] + i), Load(b[j] + i), acc[0][r][j]);
+          acc[r][j] = _mm256_fmadd_ps(Load(a[r] + i), Load(b[j] + i), acc[r][j]);
     for (int r = 0; r < NW; ++r)
       for (int j = 0; j < NX; ++j) {
-        __m256 v = acc[0][r][j];
-        if constexpr (kChains == 2) v = _mm256_add_ps(v, acc[1][r][j]);
-        float sum = hsum(v);
+        float sum = hsum(acc[r][j]);
         for (int64_t k = i; k < n; ++k) sum += Value(a[r] + k) * Value(b[j] + k);
         y[j * y_stride + r] = sum;
       }
@@ -238,17 +238,17 @@ struct AffineBlock {
 
 // ---- K-quants against Q8_K ----
 
-// Scales and mins of the 8 sub-blocks of a Q4_K / Q5_K block.
+// Scales and mins of the 8 sub-blocks of a Q4_K / Q5_K block, four at a time in 32-bit words:
+// sub-blocks 0-3 keep 6 bits in bytes 0-3 (scales) and 4-7 (mins); 4-7 take their low 4 bits
+// from the nibbles of bytes 8-11 and their high 2 bits from the top of bytes 0-3 / 4-7.
 void unpack_k4_scales(const uint8_t* packed, uint8_t* scales, uint8_t* mins) {
-  for (int j = 0; j < 8; ++j) {
-    if (j < 4) {
-      scales[j] = packed[j] & 63;
-      mins[j] = packed[j + 4] & 63;
-    } else {
-      scales[j] = uint8_t((packed[j + 4] & 0xF) | ((packed[j - 4] >> 6) << 4));
-      mins[j] = uint8_t((packed[j + 4] >> 4) | ((packed[j] >> 6) << 4));
-    }
-  }
+  uint32_t w[3];
+  std::memcpy(w, packed, 12);
+  const uint32_t low6 = 0x3f3f3f3f, low4 = 0x0f0f0f0f, top2 = 0x03030303;
+  const uint32_t s[2] = {w[0] & low6, (w[2] & low4) | (((w[0] >> 6) & top2) << 4)};
+  const uint32_t m[2] = {w[1] & low6, ((w[2] >> 4) & low4) | (((w[1] >> 6) & top2) << 4)};
+  std::memcpy(scales, s, 8);
+  std::memcpy(mins, m, 8);
 }
 
 // Q4_K / Q5_K: x = d * sc * q - dmin * m per sub-block of 32; the min part uses the bsums.
@@ -468,7 +468,14 @@ struct QuantTile {
     for (auto& row : acc)
       for (auto& c : row) c = {_mm256_setzero_ps(), 0.f};
     const int64_t blocks = n / K::kElems;
+    // One chain per product in every tile shape: results do not depend on the batching.
     for (int64_t i = 0; i < blocks; ++i) {
+      // The NW rows are NW interleaved streams, which the hardware prefetcher follows poorly:
+      // fetch the same place kPrefetchTiles tiles further down (the rows read next).
+      if constexpr (NW > 1)
+        for (int r = 0; r < NW; ++r)
+          _mm_prefetch(reinterpret_cast<const char*>(a[r] + i) + kPrefetchTiles * NW * w_stride,
+                       _MM_HINT_T0);
       const X* yb[NX];
       for (int j = 0; j < NX; ++j) yb[j] = b[j] + i;
       for (int r = 0; r < NW; ++r) K::template block<NX>(a[r][i], yb, acc[r]);
@@ -516,16 +523,24 @@ float dot_one(int64_t n, const void* w, const void* x) {
   return out;
 }
 
-// Prefill tiles: 4 weight rows by `cols` activation rows, chosen per type by measurement
-// (bench_kernels Batch32): the accumulators of wider tiles spill out of the 16 registers.
-template <typename T, int kCols = 2>
+// Tile shapes, measured per type (CPU time, 60 MB matrix-vector products and 32-row batches on
+// a Zen CPU): batches run best as 4 weight rows x kCols activation rows (wider tiles spill the
+// accumulators). Matrix-vector products interleave kMatvecRows rows only for the 4/5-bit legacy
+// types, whose unpacking dominates (4 rows: +45%); types with long rows (Q8_0, F16, K-quants)
+// stream faster one row at a time, as interleaved rows defeat the hardware prefetcher (-25%).
+template <typename T, int kCols, int kMatvecRows>
 DotKernel kernel_of() {
-  return {dot_one<T>, tile<T>, kTileRows, kCols};
+  return {dot_one<T>, tile<T>, kTileRows, kCols, kMatvecRows};
 }
 
-template <typename K, int kCols = 2>
+template <typename K, int kCols = 4, int kMatvecRows = 1>
 DotKernel quant_kernel() {
-  return kernel_of<QuantTile<K>, kCols>();
+  return kernel_of<QuantTile<K>, kCols, kMatvecRows>();
+}
+
+template <typename T>
+DotKernel float_kernel() {
+  return kernel_of<T, 3, 1>();
 }
 
 }  // namespace
@@ -533,23 +548,23 @@ DotKernel quant_kernel() {
 DotKernel avx2_dot_kernel(GgmlType weight_type) {
   switch (weight_type) {
     case GgmlType::F32:
-      return kernel_of<FloatTile<float, load_f32x8, f32_value>>();
+      return float_kernel<FloatTile<float, load_f32x8, f32_value>>();
     case GgmlType::F16:
-      return kernel_of<FloatTile<uint16_t, load_f16x8, f16_value>>();
+      return float_kernel<FloatTile<uint16_t, load_f16x8, f16_value>>();
     case GgmlType::BF16:
-      return kernel_of<FloatTile<uint16_t, load_bf16x8, bf16_value>>();
+      return float_kernel<FloatTile<uint16_t, load_bf16x8, bf16_value>>();
     case GgmlType::Q4_0:
-      return quant_kernel<OffsetBlock<BlockQ4_0, q4_0_unsigned, 8>>();
+      return quant_kernel<OffsetBlock<BlockQ4_0, q4_0_unsigned, 8>, 4, 4>();
     case GgmlType::Q5_0:
-      return quant_kernel<OffsetBlock<BlockQ5_0, q5_0_unsigned, 16>>();
+      return quant_kernel<OffsetBlock<BlockQ5_0, q5_0_unsigned, 16>, 4, 4>();
     case GgmlType::Q8_0:
       return quant_kernel<SignedBlock<BlockQ8_0, q8_0_values>>();
     case GgmlType::IQ4_NL:
-      return quant_kernel<SignedBlock<BlockIq4Nl, iq4_nl_values>>();
+      return quant_kernel<SignedBlock<BlockIq4Nl, iq4_nl_values>, 4, 4>();
     case GgmlType::Q4_1:
-      return quant_kernel<AffineBlock<BlockQ4_1, q4_1_values>>();
+      return quant_kernel<AffineBlock<BlockQ4_1, q4_1_values>, 4, 4>();
     case GgmlType::Q5_1:
-      return quant_kernel<AffineBlock<BlockQ5_1, q5_1_values>>();
+      return quant_kernel<AffineBlock<BlockQ5_1, q5_1_values>, 4, 4>();
     case GgmlType::Q2_K:
       return quant_kernel<Q2KBlock>();
     case GgmlType::Q3_K:
@@ -559,7 +574,7 @@ DotKernel avx2_dot_kernel(GgmlType weight_type) {
     case GgmlType::Q5_K:
       return quant_kernel<K4Block<BlockQ5_K, true>>();
     case GgmlType::Q6_K:
-      return quant_kernel<Q6KBlock>();
+      return quant_kernel<Q6KBlock, 3>();
     case GgmlType::IQ4_XS:
       return quant_kernel<Iq4XsBlock>();
     default:

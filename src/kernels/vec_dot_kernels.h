@@ -24,9 +24,11 @@ using VecDotTileFn = void (*)(int64_t n, const void* w, size_t w_stride, int n_w
 struct DotKernel {
   VecDotFn dot = nullptr;
   VecDotTileFn tile = nullptr;  // may be null: callers fall back to `dot`
-  // The tile shape that runs best for batches (matrix-vector products use tile_rows x 1).
+  // The tile shape that runs best for batches, and the weight rows per tile of a
+  // matrix-vector product (n_x = 1).
   int tile_rows = 1;
   int tile_cols = 1;
+  int matvec_rows = 1;
 };
 
 // Portable kernels; `dot` is null for unsupported weight types.

@@ -99,6 +99,25 @@ TEST_P(Matmul, RowStrideLargerThanRow) {
   EXPECT_EQ(y1, y2);
 }
 
+// A row's result must not depend on the batch it was computed in (tile shapes differ between
+// matrix-vector and batched products), or batched sequences would drift from sequences alone.
+TEST_P(Matmul, BatchedRowsEqualRowsAlone) {
+  const GgmlType type = GetParam();
+  std::mt19937 rng(7);
+  const int64_t rows = 13, cols = 768, batch = 7;
+  const auto bytes = test::random_rows(type, rows, cols, rng);
+  const WeightView w{type, bytes.data(), rows, cols, ggml_row_size(type, cols)};
+  const auto x = test::random_floats(cols * batch, rng);
+  std::vector<float> together(size_t(rows * batch)), alone(static_cast<size_t>(rows));
+  matmul(w, x.data(), batch, together.data(), nullptr);
+  for (int64_t b = 0; b < batch; ++b) {
+    matmul(w, x.data() + b * cols, 1, alone.data(), nullptr);
+    for (int64_t r = 0; r < rows; ++r)
+      ASSERT_EQ(together[size_t(b * rows + r)], alone[size_t(r)])
+          << "batch row " << b << " row " << r;
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Types, Matmul, ::testing::ValuesIn(test::weight_types()),
                          [](const auto& info) { return test::type_label(info.param); });
 
