@@ -21,43 +21,42 @@ Session::Session(std::shared_ptr<const Model> model, SessionParams params, Threa
   tokens_.reserve(size_t(cache_.n_ctx()));
 }
 
-std::span<float> Session::eval(std::span<const int32_t> tokens, bool all_logits) {
+void Session::eval_chunks(std::span<const int32_t> tokens, bool all_logits, float* logits,
+                          float* hidden) {
   const int64_t n = int64_t(tokens.size());
   if (n == 0) throw Error("eval needs at least one token");
   if (cache_.n_past() + n > cache_.n_ctx())
     throw ContextFullError("context is full: " + std::to_string(cache_.n_past()) + " tokens + " +
                            std::to_string(n) + " new exceed the context size of " +
                            std::to_string(cache_.n_ctx()));
-  const int64_t V = n_vocab();
-  const int64_t rows = all_logits ? n : 1;
-  if (int64_t(logits_.size()) < rows * V) logits_.resize(size_t(rows * V));
+  const int64_t V = n_vocab(), E = model_->config().n_embd;
   const int64_t B = forward_.max_batch();
   for (int64_t start = 0; start < n; start += B) {
     const int64_t len = std::min(B, n - start);
-    float* out = all_logits ? logits_.data() + start * V : logits_.data();
-    forward_.run(cache_, tokens.data() + start, len, all_logits, out);
+    const ForwardPass::SequenceInput input{
+        &cache_, tokens.subspan(size_t(start), size_t(len)), all_logits,
+        // Without all_logits only the last chunk needs the output head.
+        !logits            ? nullptr
+        : all_logits       ? logits + start * V
+        : start + len == n ? logits
+                           : nullptr,
+        hidden ? hidden + start * E : nullptr};
+    forward_.run(std::span<const ForwardPass::SequenceInput>(&input, 1));
     tokens_.insert(tokens_.end(), tokens.begin() + start, tokens.begin() + start + len);
   }
+}
+
+std::span<float> Session::eval(std::span<const int32_t> tokens, bool all_logits) {
+  const int64_t V = n_vocab();
+  const int64_t rows = all_logits ? int64_t(tokens.size()) : 1;
+  if (int64_t(logits_.size()) < rows * V) logits_.resize(size_t(rows * V));
+  eval_chunks(tokens, all_logits, logits_.data(), nullptr);
   last_row_ = rows - 1;
   return std::span<float>(logits_.data(), size_t(rows * V));
 }
 
 void Session::eval_hidden(std::span<const int32_t> tokens, float* hidden) {
-  const int64_t n = int64_t(tokens.size());
-  if (n == 0) throw Error("eval needs at least one token");
-  if (cache_.n_past() + n > cache_.n_ctx())
-    throw ContextFullError("context is full: " + std::to_string(cache_.n_past()) + " tokens + " +
-                           std::to_string(n) + " new exceed the context size of " +
-                           std::to_string(cache_.n_ctx()));
-  const int64_t E = model_->config().n_embd;
-  const int64_t B = forward_.max_batch();
-  for (int64_t start = 0; start < n; start += B) {
-    const int64_t len = std::min(B, n - start);
-    const ForwardPass::SequenceInput input{&cache_, tokens.subspan(size_t(start), size_t(len)),
-                                           false, nullptr, hidden + start * E};
-    forward_.run(std::span<const ForwardPass::SequenceInput>(&input, 1));
-    tokens_.insert(tokens_.end(), tokens.begin() + start, tokens.begin() + start + len);
-  }
+  eval_chunks(tokens, false, nullptr, hidden);
 }
 
 std::span<float> Session::last_logits() {

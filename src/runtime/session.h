@@ -81,6 +81,10 @@ class Session {
   void load_prefix(std::span<const int32_t> tokens, std::span<KvBlock* const> blocks);
 
  private:
+  // Evaluates tokens in max_batch chunks, writing logits (all rows, or the last) and/or hidden
+  // rows where the pointers are set.
+  void eval_chunks(std::span<const int32_t> tokens, bool all_logits, float* logits, float* hidden);
+
   std::shared_ptr<const Model> model_;
   KvCache cache_;
   ForwardPass forward_;
