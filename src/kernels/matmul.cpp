@@ -1,6 +1,7 @@
 #include "kernels/matmul.h"
 
 #include <algorithm>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,8 @@ constexpr size_t kTileBytes = 32 * 1024;
 constexpr int64_t kMaxTileRows = 64;
 // Batches at least this large quantize their activations on all threads.
 constexpr int64_t kParallelQuantizeRows = 8;
+// Products per matmul_shared call.
+constexpr int kMaxShared = 8;
 
 int64_t tile_rows(const WeightView& w) {
   const int64_t by_bytes = int64_t(kTileBytes / std::max<size_t>(w.row_stride, 1));
@@ -35,10 +38,108 @@ void check_shapes(const WeightView& w, GgmlType act_type) {
     throw Error("matmul: row stride smaller than a row");
 }
 
-// Converted activations of the calling thread, reused across calls.
-std::vector<uint8_t>& activation_scratch() {
-  thread_local std::vector<uint8_t> buffer;
-  return buffer;
+// Converted activations of the calling thread, reused across calls; one buffer per activation
+// type of a matmul_shared call.
+std::vector<uint8_t>& activation_scratch(int slot) {
+  thread_local std::vector<uint8_t> buffers[kMaxShared];
+  return buffers[slot];
+}
+
+// The activations converted to act_type (F32 weights use x as it is).
+const uint8_t* convert_activations(GgmlType act_type, const float* x, int64_t cols, int64_t n_batch,
+                                   int slot, ThreadPool* pool) {
+  if (act_type == GgmlType::F32) return reinterpret_cast<const uint8_t*>(x);
+  const size_t row_bytes = ggml_row_size(act_type, cols);
+  auto& scratch = activation_scratch(slot);
+  if (scratch.size() < row_bytes * size_t(n_batch)) scratch.resize(row_bytes * size_t(n_batch));
+  uint8_t* dst = scratch.data();
+  auto convert = [&](int64_t b0, int64_t b1) {
+    for (int64_t b = b0; b < b1; ++b)
+      quantize_row(act_type, x + b * cols, dst + size_t(b) * row_bytes, cols);
+  };
+  if (pool && n_batch >= kParallelQuantizeRows)
+    pool->parallel_for(n_batch, convert);
+  else
+    convert(0, n_batch);
+  return dst;
+}
+
+// One product's kernel, tile shape and converted activations.
+struct Product {
+  const WeightView* w = nullptr;
+  float* y = nullptr;
+  detail::DotKernel kernel;
+  int kw = 1, kx = 1;  // weight rows and activation rows per tile
+  int64_t cache_tile = 1;
+  const uint8_t* act = nullptr;
+  size_t act_row_bytes = 0;
+
+  int64_t groups() const { return (w->rows + kw - 1) / kw; }
+};
+
+Product plan(const WeightView& w, float* y, int64_t n_batch) {
+  if (!can_matmul(w.type))
+    throw UnsupportedError("no matmul kernel for tensor type " +
+                           std::string(ggml_type_name(w.type)));
+  const GgmlType act_type = vec_dot_type(w.type);
+  check_shapes(w, act_type);
+  Product p;
+  p.w = &w;
+  p.y = y;
+  p.kernel = detail::best_dot_kernel(w.type);
+  // Tiles of tile_rows weight rows x up to tile_cols activation rows (1 x 1 dot products when
+  // the kernel has no tile function); matrix-vector products use matvec_rows x 1.
+  p.kw = !p.kernel.tile ? 1 : n_batch == 1 ? p.kernel.matvec_rows : p.kernel.tile_rows;
+  p.kx = p.kernel.tile ? p.kernel.tile_cols : 1;
+  p.cache_tile = std::max<int64_t>(p.kw, tile_rows(w) / p.kw * p.kw);
+  p.act_row_bytes = ggml_row_size(act_type, w.cols);
+  return p;
+}
+
+// Weight rows [r0, r1) of one product in cache tiles: each tile (about 32 KiB) meets every
+// activation row before the next tile is read, so batched calls read each weight byte once.
+void run_rows(const Product& p, int64_t n_batch, int64_t r0, int64_t r1) {
+  const WeightView& w = *p.w;
+  for (int64_t t0 = r0; t0 < r1; t0 += p.cache_tile) {
+    const int64_t t1 = std::min(t0 + p.cache_tile, r1);
+    for (int64_t b0 = 0; b0 < n_batch; b0 += p.kx) {
+      const int nx = int(std::min<int64_t>(p.kx, n_batch - b0));
+      const uint8_t* xb = p.act + size_t(b0) * p.act_row_bytes;
+      for (int64_t r = t0; r < t1; r += p.kw) {
+        const int nw = int(std::min<int64_t>(p.kw, t1 - r));
+        float* yb = p.y + b0 * w.rows + r;
+        if (p.kernel.tile) {
+          p.kernel.tile(w.cols, w.row(r), w.row_stride, nw, xb, p.act_row_bytes, nx, yb,
+                        size_t(w.rows));
+          continue;
+        }
+        for (int j = 0; j < nx; ++j)
+          for (int i = 0; i < nw; ++i)
+            yb[j * w.rows + i] =
+                p.kernel.dot(w.cols, w.row(r + i), xb + size_t(j) * p.act_row_bytes);
+      }
+    }
+  }
+}
+
+// Runs the products' tiles on the pool as one job: threads split the concatenated row groups.
+void run_products(const Product* products, size_t count, int64_t n_batch, ThreadPool* pool) {
+  int64_t total = 0;
+  for (size_t i = 0; i < count; ++i) total += products[i].groups();
+  auto work = [&](int64_t g0, int64_t g1) {
+    int64_t base = 0;
+    for (size_t i = 0; i < count && base < g1; ++i) {
+      const Product& p = products[i];
+      const int64_t lo = std::max(g0, base), hi = std::min(g1, base + p.groups());
+      if (lo < hi)
+        run_rows(p, n_batch, (lo - base) * p.kw, std::min((hi - base) * p.kw, p.w->rows));
+      base += p.groups();
+    }
+  };
+  if (pool)
+    pool->parallel_for(total, work);
+  else
+    work(0, total);
 }
 
 }  // namespace
@@ -55,68 +156,39 @@ void get_row(const WeightView& w, int64_t r, float* dst) {
 }
 
 void matmul(const WeightView& w, const float* x, int64_t n_batch, float* y, ThreadPool* pool) {
-  if (!can_matmul(w.type))
-    throw UnsupportedError("no matmul kernel for tensor type " +
-                           std::string(ggml_type_name(w.type)));
-  if (n_batch <= 0 || w.rows <= 0) return;
-  const GgmlType act_type = vec_dot_type(w.type);
-  check_shapes(w, act_type);
+  const MatmulOutput out{w, y};
+  matmul_shared(std::span<const MatmulOutput>(&out, 1), x, n_batch, pool);
+}
 
-  // Convert the activations once per call; F32 weights use them as they are.
-  const size_t act_row_bytes = ggml_row_size(act_type, w.cols);
-  const uint8_t* act = reinterpret_cast<const uint8_t*>(x);
-  if (act_type != GgmlType::F32) {
-    auto& scratch = activation_scratch();
-    if (scratch.size() < act_row_bytes * size_t(n_batch))
-      scratch.resize(act_row_bytes * size_t(n_batch));
-    uint8_t* dst = scratch.data();
-    auto convert = [&](int64_t b0, int64_t b1) {
-      for (int64_t b = b0; b < b1; ++b)
-        quantize_row(act_type, x + b * w.cols, dst + size_t(b) * act_row_bytes, w.cols);
-    };
-    if (pool && n_batch >= kParallelQuantizeRows)
-      pool->parallel_for(n_batch, convert);
-    else
-      convert(0, n_batch);
-    act = dst;
+void matmul_shared(std::span<const MatmulOutput> outs, const float* x, int64_t n_batch,
+                   ThreadPool* pool) {
+  if (outs.size() > size_t(kMaxShared))
+    throw Error("matmul_shared: more than " + std::to_string(kMaxShared) + " products");
+  Product products[kMaxShared];
+  size_t count = 0;
+  for (const MatmulOutput& o : outs) {
+    if (o.w.cols != outs[0].w.cols)
+      throw Error("matmul_shared: the products' row lengths differ (" + std::to_string(o.w.cols) +
+                  " vs " + std::to_string(outs[0].w.cols) + ")");
+    Product p = plan(o.w, o.y, n_batch);
+    if (n_batch > 0 && o.w.rows > 0) products[count++] = p;
   }
-
-  const detail::DotKernel kernel = detail::best_dot_kernel(w.type);
-  // Tiles of tile_rows weight rows x up to tile_cols activation rows (1 x 1 dot products when
-  // the kernel has no tile function); matrix-vector products use matvec_rows x 1.
-  const int kw = !kernel.tile ? 1 : n_batch == 1 ? kernel.matvec_rows : kernel.tile_rows;
-  const int kx = kernel.tile ? kernel.tile_cols : 1;
-  const int64_t cache_tile = std::max<int64_t>(kw, tile_rows(w) / kw * kw);
-  auto run_tile = [&](int64_t r, int nw, int64_t b0, int nx) {
-    const uint8_t* xb = act + size_t(b0) * act_row_bytes;
-    float* yb = y + b0 * w.rows + r;
-    if (kernel.tile) {
-      kernel.tile(w.cols, w.row(r), w.row_stride, nw, xb, act_row_bytes, nx, yb, size_t(w.rows));
-      return;
+  if (count == 0) return;
+  // Convert the input once per activation type.
+  GgmlType converted[kMaxShared];
+  const uint8_t* acts[kMaxShared];
+  int n_converted = 0;
+  for (size_t i = 0; i < count; ++i) {
+    const GgmlType act_type = vec_dot_type(products[i].w->type);
+    int k = 0;
+    while (k < n_converted && converted[k] != act_type) ++k;
+    if (k == n_converted) {
+      acts[k] = convert_activations(act_type, x, products[i].w->cols, n_batch, k, pool);
+      converted[n_converted++] = act_type;
     }
-    for (int j = 0; j < nx; ++j)
-      for (int i = 0; i < nw; ++i)
-        yb[j * w.rows + i] = kernel.dot(w.cols, w.row(r + i), xb + size_t(j) * act_row_bytes);
-  };
-  // Rows [r0, r1) in cache tiles: each tile (about 32 KiB) meets every activation row before
-  // the next tile is read, so batched calls read each weight byte from memory once.
-  auto work = [&](int64_t r0, int64_t r1) {
-    for (int64_t t0 = r0; t0 < r1; t0 += cache_tile) {
-      const int64_t t1 = std::min(t0 + cache_tile, r1);
-      for (int64_t b0 = 0; b0 < n_batch; b0 += kx) {
-        const int nx = int(std::min<int64_t>(kx, n_batch - b0));
-        for (int64_t r = t0; r < t1; r += kw)
-          run_tile(r, int(std::min<int64_t>(kw, t1 - r)), b0, nx);
-      }
-    }
-  };
-  // Threads split the rows in whole tiles.
-  const int64_t groups = (w.rows + kw - 1) / kw;
-  if (pool)
-    pool->parallel_for(groups,
-                       [&](int64_t g0, int64_t g1) { work(g0 * kw, std::min(g1 * kw, w.rows)); });
-  else
-    work(0, w.rows);
+    products[i].act = acts[k];
+  }
+  run_products(products, count, n_batch, pool);
 }
 
 }  // namespace ruvllm::kernels

@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <span>
 
 #include "core/ggml_type.h"
 #include "core/thread_pool.h"
@@ -31,6 +32,19 @@ bool can_matmul(GgmlType type);
 // X is n_batch rows of w.cols floats; Y is n_batch rows of w.rows floats (both contiguous).
 // `pool` may be null (single thread).
 void matmul(const WeightView& w, const float* x, int64_t n_batch, float* y, ThreadPool* pool);
+
+// One product of matmul_shared: y = W x, y holding n_batch rows of w.rows floats.
+struct MatmulOutput {
+  WeightView w;
+  float* y = nullptr;
+};
+
+// Several products of the same input, such as a layer's Q, K and V projections (at most 8, all
+// with the same row length): the results of calling matmul for each, but the input is
+// converted once per activation type and the products share one parallel job, so the threads
+// meet once instead of once per product (decode runs hundreds of small products per token).
+void matmul_shared(std::span<const MatmulOutput> outs, const float* x, int64_t n_batch,
+                   ThreadPool* pool);
 
 // Copies row r of W into dst as floats (embedding look-ups).
 void get_row(const WeightView& w, int64_t r, float* dst);

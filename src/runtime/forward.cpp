@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cstring>
+#include <initializer_list>
+#include <span>
 #include <string>
 
 #include "core/error.h"
@@ -68,6 +70,15 @@ void ForwardPass::matmul(const kernels::WeightView& w, const float* x, int64_t n
   kernels::matmul(w, x, n, y, w.rows * w.cols * n >= kMinParallelWork ? pool_ : nullptr);
 }
 
+// Products of one input (Q/K/V, gate/up) as one pool job: the threads meet once, not per product.
+static void matmul_same_input(std::initializer_list<kernels::MatmulOutput> outs, const float* x,
+                              int64_t n, ThreadPool* pool) {
+  int64_t work = 0;
+  for (const auto& o : outs) work += o.w.rows * o.w.cols * n;
+  kernels::matmul_shared(std::span(outs.begin(), outs.size()), x, n,
+                         work >= kMinParallelWork ? pool : nullptr);
+}
+
 void ForwardPass::embed(const int32_t* tokens, int64_t n, float* x) {
   for (int64_t t = 0; t < n; ++t) {
     if (tokens[t] < 0 || tokens[t] >= c_.n_vocab)
@@ -95,9 +106,8 @@ void ForwardPass::attention_block(int il, int64_t n) {
       std::memcpy(v_.data() + t * v_width, row + q_width + k_width, size_t(v_width) * 4);
     }
   } else {
-    matmul(lw.wq, xn_.data(), n, q_.data());
-    matmul(lw.wk, xn_.data(), n, k_.data());
-    matmul(lw.wv, xn_.data(), n, v_.data());
+    matmul_same_input({{lw.wq, q_.data()}, {lw.wk, k_.data()}, {lw.wv, v_.data()}}, xn_.data(), n,
+                      pool_);
     if (lw.bq) kernels::add_bias(q_.data(), lw.bq.data, q_width, n);
     if (lw.bk) kernels::add_bias(k_.data(), lw.bk.data, k_width, n);
     if (lw.bv) kernels::add_bias(v_.data(), lw.bv.data, v_width, n);
@@ -171,8 +181,7 @@ void ForwardPass::ffn_block(int il, int64_t n) {
   const int64_t F = c_.n_ff;
   auto act = c_.activation == FfnActivation::GeluTanh ? kernels::geglu_tanh : kernels::swiglu;
   if (present(lw.ffn_gate)) {
-    matmul(lw.ffn_gate, xn_.data(), n, gate_.data());
-    matmul(lw.ffn_up, xn_.data(), n, up_.data());
+    matmul_same_input({{lw.ffn_gate, gate_.data()}, {lw.ffn_up, up_.data()}}, xn_.data(), n, pool_);
     act(gate_.data(), up_.data(), up_.data(), n * F);
   } else {
     // Fused [gate | up] rows of 2F.

@@ -131,6 +131,44 @@ TEST(MatmulErrors, RejectsBadShapesAndTypes) {
   EXPECT_FALSE(can_matmul(GgmlType::IQ2_XXS));
 }
 
+// Products sharing an input (mixed activation types, one pool job) equal separate matmuls.
+TEST(MatmulShared, EqualsSeparateProducts) {
+  std::mt19937 rng(21);
+  const int64_t cols = 512;
+  const GgmlType types[] = {GgmlType::Q5_0, GgmlType::Q8_0, GgmlType::Q6_K, GgmlType::F16,
+                            GgmlType::Q4_0};
+  const int64_t rows[] = {37, 12, 5, 64, 9};
+  std::vector<std::vector<uint8_t>> bytes;
+  std::vector<MatmulOutput> outs;
+  std::vector<std::vector<float>> shared, separate;
+  for (int batch : {1, 6}) {
+    const auto x = test::random_floats(cols * batch, rng);
+    bytes.clear(), outs.clear(), shared.clear(), separate.clear();
+    for (size_t i = 0; i < std::size(types); ++i) {
+      bytes.push_back(test::random_rows(types[i], rows[i], cols, rng));
+      shared.emplace_back(size_t(rows[i] * batch), NAN);
+      separate.emplace_back(size_t(rows[i] * batch), NAN);
+    }
+    for (size_t i = 0; i < std::size(types); ++i)
+      outs.push_back({{types[i], bytes[i].data(), rows[i], cols, ggml_row_size(types[i], cols)},
+                      shared[i].data()});
+    ThreadPool pool(2);
+    matmul_shared(outs, x.data(), batch, &pool);
+    for (size_t i = 0; i < outs.size(); ++i) {
+      matmul(outs[i].w, x.data(), batch, separate[i].data(), nullptr);
+      EXPECT_EQ(shared[i], separate[i]) << ggml_type_name(types[i]) << " batch " << batch;
+    }
+  }
+}
+
+TEST(MatmulShared, RejectsDifferentRowLengths) {
+  std::vector<uint8_t> a(ggml_row_size(GgmlType::F32, 64) * 2), b(ggml_row_size(GgmlType::F32, 32));
+  std::vector<float> x(64), ya(2), yb(1);
+  const MatmulOutput outs[] = {{{GgmlType::F32, a.data(), 2, 64, 256}, ya.data()},
+                               {{GgmlType::F32, b.data(), 1, 32, 128}, yb.data()}};
+  EXPECT_THROW(matmul_shared(outs, x.data(), 1, nullptr), Error);
+}
+
 TEST(GetRow, DequantizesOneRowAndChecksBounds) {
   std::mt19937 rng(3);
   const auto bytes = test::random_rows(GgmlType::Q6_K, 4, 256, rng);
