@@ -104,8 +104,16 @@ void cap_digit_runs(GbnfExpr& e) {
   for (GbnfExpr& child : e.children) cap_digit_runs(child);
 }
 
+// \u escapes of UTF-16 surrogates are left out: a lone one is valid JSON text that most JSON
+// parsers reject, and any character can be written raw or as a pair of its own.
+constexpr const char* kEscapeWithoutSurrogates =
+    "[\"\\\\/bfnrt] | \"u\" ([0-9a-cA-CeEfF] [0-9a-fA-F]{3} | [dD] [0-7] [0-9a-fA-F]{2})";
+
 void bound_numbers(std::vector<structured::GbnfRule>& rules) {
   for (structured::GbnfRule& rule : rules) {
+    if (rule.name == "jesc")
+      rule.body =
+          structured::parse_gbnf_rules(std::string("x ::= ") + kEscapeWithoutSurrogates).at(0).body;
     if (rule.name.starts_with("int-range")) cap_digit_runs(rule.body);
     const char* body = rule.name == "number"    ? kBoundedNumber
                        : rule.name == "integer" ? kBoundedInteger

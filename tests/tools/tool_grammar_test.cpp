@@ -89,6 +89,23 @@ TEST_F(ToolGrammarTest, NumbersHaveBoundedDigits) {
                               true));
 }
 
+TEST_F(ToolGrammarTest, StringsTakeEscapesButNoLoneSurrogates) {
+  ToolCalling calling(chatml, ToolFormat::kHermes);
+  const ToolGrammarPlan plan =
+      calling.plan(example_tools(), {ToolChoice::Mode::kRequired, ""}, false, "");
+  auto grammar = compiler.compile_gbnf(plan.gbnf);
+  const auto accepts = [&](const std::string& query) {
+    structured::GrammarMatcher matcher(grammar);
+    return matcher.accept_bytes("\n{\"name\": \"search_web\", \"arguments\": {\"query\": \"" +
+                                query + "\"}}\n</tool_call>") &&
+           matcher.can_terminate();
+  };
+  EXPECT_TRUE(accepts(R"(a\n\u00e9\"\\)"));
+  EXPECT_TRUE(accepts(R"(\uFFFD\u0041)"));
+  EXPECT_FALSE(accepts(R"(\ud800)"));
+  EXPECT_FALSE(accepts(R"(\uDFFF)"));
+}
+
 TEST_F(ToolGrammarTest, NamedChoiceAllowsOnlyThatTool) {
   const ToolChoice named{ToolChoice::Mode::kNamed, "search_web"};
   for (ToolFormat f : kFormats) {
