@@ -2,6 +2,7 @@
 // wait for their trigger text (tool calls in `auto` mode).
 #include <algorithm>
 #include <optional>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -20,55 +21,63 @@ constexpr int kTriggerResamples = 4;
 // structures that take several tokens to close).
 constexpr int64_t kClosingWindow = 192;
 constexpr int64_t kClosingMargin = 8;
-constexpr size_t kMaxCompletionBytes = 768;
-constexpr size_t kMaxCompletionTries = 50000;
+constexpr size_t kMaxCompletionBytes = 512;
+constexpr size_t kMaxCompletionTries = 20000;
+constexpr int kCompletionAttempts = 6;
 
-// Bytes in the order a completion tries them: closers first, then short fillers.
-std::vector<char> completion_byte_order() {
-  const std::string preferred = "\"}]0,:1 aetrunlfs.-";
-  std::vector<char> order(preferred.begin(), preferred.end());
-  for (int b = 0x20; b < 0x7F; ++b)
-    if (preferred.find(char(b)) == std::string::npos) order.push_back(char(b));
-  for (int b = 0; b < 0x20; ++b) order.push_back(char(b));
-  for (int b = 0x7F; b < 256; ++b) order.push_back(char(b));
+// Bytes in the order a completion tries them: closers first, then the others in an order
+// shuffled per attempt (a fixed order can loop, e.g. re-adding the same optional key forever
+// while a required one is missing).
+std::vector<char> completion_byte_order(std::mt19937& rng) {
+  const std::string closers = "\"}]";
+  std::vector<char> rest;
+  for (int b = 0; b < 256; ++b)
+    if (closers.find(char(b)) == std::string::npos) rest.push_back(char(b));
+  std::shuffle(rest.begin(), rest.end(), rng);
+  std::vector<char> order(closers.begin(), closers.end());
+  order.insert(order.end(), rest.begin(), rest.end());
   return order;
 }
 
-// A short text that completes the matcher's grammar, found depth-first trying closing bytes
-// first (within a bounded number of attempts). The matcher is left as it was.
+// A short text that completes the matcher's grammar, found depth-first with closing bytes
+// first (a few attempts, each with a bounded number of tries). The matcher is left as it was.
 std::optional<std::string> grammar_completion(structured::GrammarMatcher& matcher) {
-  static const std::vector<char> order = completion_byte_order();
-  std::string out;
-  std::vector<size_t> resume;  // per byte of `out`: the next candidate if it is undone
-  std::optional<std::string> result;
-  size_t tries = 0, candidate = 0;
-  for (;;) {
-    if (matcher.can_terminate()) {
-      result = out;
-      break;
-    }
-    bool advanced = false;
-    if (out.size() < kMaxCompletionBytes) {
-      for (; candidate < order.size() && tries < kMaxCompletionTries; ++candidate) {
-        ++tries;
-        if (matcher.accept_bytes(std::string_view(&order[candidate], 1))) {
-          out += order[candidate];
-          resume.push_back(candidate + 1);
-          candidate = 0;
-          advanced = true;
-          break;
+  std::mt19937 rng(12345);  // deterministic: the same state gives the same completion
+  for (int attempt = 0; attempt < kCompletionAttempts; ++attempt) {
+    const std::vector<char> order = completion_byte_order(rng);
+    std::string out;
+    std::vector<size_t> resume;  // per byte of `out`: the next candidate if it is undone
+    std::optional<std::string> result;
+    size_t tries = 0, candidate = 0;
+    for (;;) {
+      if (matcher.can_terminate()) {
+        result = out;
+        break;
+      }
+      bool advanced = false;
+      if (out.size() < kMaxCompletionBytes) {
+        for (; candidate < order.size() && tries < kMaxCompletionTries; ++candidate) {
+          ++tries;
+          if (matcher.accept_bytes(std::string_view(&order[candidate], 1))) {
+            out += order[candidate];
+            resume.push_back(candidate + 1);
+            candidate = 0;
+            advanced = true;
+            break;
+          }
         }
       }
+      if (advanced) continue;
+      if (out.empty() || tries >= kMaxCompletionTries) break;
+      matcher.rollback(1);  // dead end: try the next byte one position back
+      out.pop_back();
+      candidate = resume.back();
+      resume.pop_back();
     }
-    if (advanced) continue;
-    if (out.empty() || tries >= kMaxCompletionTries) break;
-    matcher.rollback(1);  // dead end: try the next byte one position back
-    out.pop_back();
-    candidate = resume.back();
-    resume.pop_back();
+    if (!out.empty()) matcher.rollback(out.size());
+    if (result) return result;
   }
-  if (!out.empty()) matcher.rollback(out.size());
-  return result;
+  return std::nullopt;
 }
 
 }  // namespace
@@ -122,7 +131,8 @@ int32_t Scheduler::pick_token(Slot& slot) {
     slot.matcher->fill_next_token_mask(slot.mask.data());
     int32_t token = slot.sampler->sample(logits, slot.mask.data());
     if (const std::optional<int32_t> forced = closing_token(slot, token)) {
-      if (slot.matcher->accept_token(*forced)) return *forced;
+      // An end-of-generation token is only forced once the grammar is complete.
+      if (tokenizer_.is_eog(*forced) || slot.matcher->accept_token(*forced)) return *forced;
       slot.closing.clear();  // the plan no longer fits; keep sampling
     }
     if (token < 0) {

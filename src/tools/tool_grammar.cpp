@@ -90,10 +90,10 @@ void close_objects(nlohmann::ordered_json& schema) {
 }
 
 // Numbers in tool arguments have at most 15 significant digits before the point, 15 after it
-// and a 3-digit exponent: what a double (and JavaScript's JSON.parse) represents, where JSON's
+// and a 2-digit exponent: what a double (and JavaScript's JSON.parse) represents, where JSON's
 // grammar allows digits without end (random weights write hundreds of them).
 constexpr const char* kBoundedNumber =
-    "\"-\"? (\"0\" | [1-9] [0-9]{0,14}) (\".\" [0-9]{1,15})? ([eE] [-+]? [0-9]{1,3})?";
+    "\"-\"? (\"0\" | [1-9] [0-9]{0,14}) (\".\" [0-9]{1,15})? ([eE] [-+]? [0-9]{1,2})?";
 constexpr const char* kBoundedInteger = "\"-\"? (\"0\" | [1-9] [0-9]{0,14}) (\".\" \"0\"{1,3})?";
 
 // Caps the unbounded repetitions of an integer range (digits of a range with an open end, the
