@@ -1,5 +1,6 @@
-// Load benchmark of the HTTP server: decode throughput of one streaming client against N
-// concurrent streaming clients (aggregate completion tokens per second), and failed requests.
+// Load benchmark of the HTTP server: throughput of one streaming client against N concurrent
+// streaming clients (aggregate completion tokens per second, end to end and in the decode phase
+// alone, after the prompts are evaluated), and failed requests.
 //
 //   bench_server_load --model MODEL.gguf [--parallel 8] [--clients 8] [--max-tokens 64]
 //                     [--threads 0] [--json]
@@ -7,6 +8,7 @@
 #include <httplib.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -26,10 +28,20 @@ struct RoundResult {
   int64_t completion_tokens = 0;
   int failed = 0;
   double seconds = 0;
+  // Decode phase: tokens after each stream's first, over the window from the earliest first
+  // token to the last stream's end (prompt evaluation excluded).
+  int64_t decode_tokens = 0;
+  double decode_seconds = 0;
 };
 
-// One streamed chat completion; returns its completion tokens (from the usage chunk) or -1.
-int64_t stream_one(int port, int max_tokens, int seed) {
+struct StreamResult {
+  int64_t completion_tokens = -1;  // from the usage chunk; -1: the request failed
+  Clock::time_point first_token, end;
+};
+
+// One streamed chat completion, timing its first content chunk and its end.
+StreamResult stream_one(int port, int max_tokens, int seed) {
+  StreamResult out;
   httplib::Client client("127.0.0.1", port);
   client.set_read_timeout(600, 0);
   json body = {{"messages", {{{"role", "user"}, {"content", "Tell me a story."}}}},
@@ -37,33 +49,54 @@ int64_t stream_one(int port, int max_tokens, int seed) {
                {"seed", seed},
                {"stream", true},
                {"stream_options", {{"include_usage", true}}}};
-  auto r = client.Post("/v1/chat/completions", body.dump(), "application/json");
-  if (!r || r->status != 200) return -1;
-  const std::string& text = r->body;
+  std::string text;
+  bool seen_content = false;
+  httplib::Request req;
+  req.method = "POST";
+  req.path = "/v1/chat/completions";
+  req.body = body.dump();
+  req.set_header("Content-Type", "application/json");
+  req.content_receiver = [&](const char* data, size_t n, uint64_t, uint64_t) {
+    text.append(data, n);
+    // The role chunk comes before the prompt is evaluated; the first text after it.
+    if (!seen_content &&
+        text.find("\"content\":\"", text.find("\"content\":\"\"") + 1) != std::string::npos) {
+      seen_content = true;
+      out.first_token = Clock::now();
+    }
+    return true;
+  };
+  auto r = client.send(req);
+  out.end = Clock::now();
+  if (!r || r->status != 200 || !seen_content) return out;
   const size_t at = text.rfind("\"completion_tokens\":");
-  if (at == std::string::npos || text.find("data: [DONE]") == std::string::npos) return -1;
-  return std::stoll(text.substr(at + 20));
+  if (at == std::string::npos || text.find("data: [DONE]") == std::string::npos) return out;
+  out.completion_tokens = std::stoll(text.substr(at + 20));
+  return out;
 }
 
 RoundResult run_round(int port, int clients, int max_tokens) {
   RoundResult result;
-  std::atomic<int64_t> tokens{0};
-  std::atomic<int> failed{0};
+  std::vector<StreamResult> streams(static_cast<size_t>(clients));
   const auto start = Clock::now();
   std::vector<std::thread> threads;
   for (int i = 0; i < clients; ++i)
-    threads.emplace_back([&, i] {
-      const int64_t n = stream_one(port, max_tokens, 1000 + i);
-      if (n < 0) {
-        failed.fetch_add(1);
-      } else {
-        tokens.fetch_add(n);
-      }
-    });
+    threads.emplace_back([&, i] { streams[size_t(i)] = stream_one(port, max_tokens, 1000 + i); });
   for (auto& t : threads) t.join();
   result.seconds = std::chrono::duration<double>(Clock::now() - start).count();
-  result.completion_tokens = tokens.load();
-  result.failed = failed.load();
+  Clock::time_point first = Clock::time_point::max(), last = start;
+  for (const StreamResult& s : streams) {
+    if (s.completion_tokens < 0) {
+      ++result.failed;
+      continue;
+    }
+    result.completion_tokens += s.completion_tokens;
+    result.decode_tokens += s.completion_tokens - 1;
+    first = std::min(first, s.first_token);
+    last = std::max(last, s.end);
+  }
+  if (result.decode_tokens > 0)
+    result.decode_seconds = std::chrono::duration<double>(last - first).count();
   return result;
 }
 
@@ -100,6 +133,8 @@ int main(int argc, char** argv) {
 
   const double one_tps = one.completion_tokens / one.seconds;
   const double many_tps = many.completion_tokens / many.seconds;
+  const double one_decode = one.decode_tokens / one.decode_seconds;
+  const double many_decode = many.decode_tokens / many.decode_seconds;
   if (as_json) {
     json out = {{"model", model},
                 {"parallel", parallel},
@@ -108,6 +143,9 @@ int main(int argc, char** argv) {
                 {"single_client_tokens_per_s", one_tps},
                 {"aggregate_tokens_per_s", many_tps},
                 {"speedup", many_tps / one_tps},
+                {"single_client_decode_tokens_per_s", one_decode},
+                {"aggregate_decode_tokens_per_s", many_decode},
+                {"decode_speedup", many_decode / one_decode},
                 {"failed", one.failed + many.failed}};
     std::printf("%s\n", out.dump(2).c_str());
   } else {
@@ -116,6 +154,8 @@ int main(int argc, char** argv) {
     std::printf("%d clients: %7.1f tok/s aggregate (%lld tokens in %.2f s), %.2fx, %d failed\n",
                 clients, many_tps, static_cast<long long>(many.completion_tokens), many.seconds,
                 many_tps / one_tps, one.failed + many.failed);
+    std::printf("decode only: one client %.1f tok/s, %d clients %.1f tok/s aggregate, %.2fx\n",
+                one_decode, clients, many_decode, many_decode / one_decode);
   }
   return one.failed + many.failed == 0 ? 0 : 1;
 }
