@@ -8,9 +8,7 @@
 #include <atomic>
 #include <csignal>
 #include <cstdio>
-#include <fstream>
 #include <iostream>
-#include <sstream>
 #include <string>
 
 #include "chat/chat_template.h"
@@ -19,6 +17,7 @@
 #include "cli/command.h"
 #include "cli/model_loading.h"
 #include "cli/progress_bar.h"
+#include "cli/text_file.h"
 #include "core/error.h"
 #include "core/thread_pool.h"
 #include "runtime/generator.h"
@@ -73,14 +72,6 @@ bool read_turn(bool interactive, std::string* text) {
     return true;
   }
   return !text->empty();
-}
-
-std::string read_text_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error("cannot read " + path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
 }
 
 int run_chat(int argc, char** argv) {

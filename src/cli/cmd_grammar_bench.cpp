@@ -8,13 +8,12 @@
 #include <CLI/CLI.hpp>
 #include <chrono>
 #include <cstdio>
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <random>
-#include <sstream>
 #include <string>
 
 #include "cli/command.h"
+#include "cli/text_file.h"
 #include "core/error.h"
 #include "gguf/gguf_file.h"
 #include "structured/gbnf_parser.h"
@@ -27,14 +26,6 @@ namespace {
 
 using ruvllm::structured::MaskBenchReport;
 using Clock = std::chrono::steady_clock;
-
-std::string read_text(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw ruvllm::Error("cannot read " + path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 double micros_since(Clock::time_point start) {
   return std::chrono::duration<double, std::micro>(Clock::now() - start).count();
@@ -192,8 +183,10 @@ int run_grammar_bench(int argc, char** argv) {
   const auto start = Clock::now();
   try {
     ruvllm::structured::GrammarCompiler compiler(vocab);
-    compiled = schema_path.empty() ? compiler.compile_gbnf(read_text(grammar_path))
-                                   : compiler.compile_json_schema(read_text(schema_path), options);
+    compiled =
+        schema_path.empty()
+            ? compiler.compile_gbnf(ruvllm::cli::read_text_file(grammar_path))
+            : compiler.compile_json_schema(ruvllm::cli::read_text_file(schema_path), options);
   } catch (const ruvllm::Error& e) {
     std::fprintf(stderr, "ruvllm grammar-bench: %s\n", e.what());
     return 2;

@@ -25,6 +25,23 @@ ApiError ApiError::invalid_request(const std::string& message, std::string code)
   return ApiError(400, "invalid_request_error", message, {}, std::move(code));
 }
 
+ApiError ApiError::context_length_exceeded(const std::string& param, const std::string& subject,
+                                           int64_t n_ctx, size_t n_tokens) {
+  return ApiError(400, "invalid_request_error",
+                  "This model's maximum context length is " + std::to_string(n_ctx) +
+                      " tokens. However, " + subject + " has " + std::to_string(n_tokens) +
+                      " tokens. Please shorten it.",
+                  param, "context_length_exceeded");
+}
+
+void ApiError::check_token_ids(std::span<const int32_t> tokens, int32_t n_vocab,
+                               const std::string& param) {
+  for (int32_t t : tokens)
+    if (t < 0 || t >= n_vocab)
+      throw invalid_param(param, "token id " + std::to_string(t) +
+                                     " is outside the vocabulary of " + std::to_string(n_vocab));
+}
+
 ApiError ApiError::unauthorized(const std::string& message) {
   return ApiError(401, "authentication_error", message, {}, "invalid_api_key");
 }

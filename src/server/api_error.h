@@ -6,7 +6,9 @@
 // BadRequestError, AuthenticationError, RateLimitError... from the status and read `message`).
 #pragma once
 
+#include <cstdint>
 #include <nlohmann/json.hpp>
+#include <span>
 #include <string>
 
 #include "core/error.h"
@@ -33,6 +35,13 @@ class ApiError : public Error {
   static ApiError invalid_param(const std::string& param, const std::string& message);
   // 400: the request as a whole is wrong (bad JSON, unsupported combination).
   static ApiError invalid_request(const std::string& message, std::string code = {});
+  // 400 context_length_exceeded: `subject` (e.g. "your prompt", "input[2]") has n_tokens, more
+  // than the context of n_ctx allows; `param` names the field.
+  static ApiError context_length_exceeded(const std::string& param, const std::string& subject,
+                                          int64_t n_ctx, size_t n_tokens);
+  // Throws invalid_param(param) for the first token id outside [0, n_vocab).
+  static void check_token_ids(std::span<const int32_t> tokens, int32_t n_vocab,
+                              const std::string& param);
   static ApiError unauthorized(const std::string& message);  // 401
   static ApiError not_found(const std::string& message);     // 404
   static ApiError payload_too_large(size_t limit_bytes);     // 413

@@ -22,20 +22,11 @@ std::vector<int32_t> EmbeddingService::tokens_of(const EmbeddingRequest& request
     tokens = tokenizer_.encode(*text, true, false);
   } else {
     tokens = std::get<std::vector<int32_t>>(request.inputs[index]);
-    const int32_t n_vocab = tokenizer_.n_vocab();
-    for (int32_t t : tokens)
-      if (t < 0 || t >= n_vocab)
-        throw ApiError::invalid_param(param, "token id " + std::to_string(t) +
-                                                 " is outside the vocabulary of " +
-                                                 std::to_string(n_vocab));
+    ApiError::check_token_ids(tokens, tokenizer_.n_vocab(), param);
   }
   if (tokens.empty()) throw ApiError::invalid_param(param, "the input has no tokens");
   if (int64_t(tokens.size()) > session_.n_ctx())
-    throw ApiError(400, "invalid_request_error",
-                   "This model's maximum context length is " + std::to_string(session_.n_ctx()) +
-                       " tokens, however " + param + " has " + std::to_string(tokens.size()) +
-                       " tokens. Please shorten it.",
-                   param, "context_length_exceeded");
+    throw ApiError::context_length_exceeded(param, param, session_.n_ctx(), tokens.size());
   return tokens;
 }
 

@@ -49,8 +49,8 @@ ordered_json template_tools(const std::vector<ToolDefinition>& tools) {
 std::vector<tools::FunctionTool> function_tools(const std::vector<ToolDefinition>& tools) {
   std::vector<tools::FunctionTool> out;
   for (const ToolDefinition& tool : tools)
-    out.push_back({tool.name, tool.description, ordered_json::parse(tool.parameters.dump()),
-                   tool.strict});
+    out.push_back(
+        {tool.name, tool.description, ordered_json::parse(tool.parameters.dump()), tool.strict});
   return out;
 }
 
@@ -84,8 +84,8 @@ ModelService::~ModelService() {
 
 std::string ModelService::render_chat_prompt(const ChatCompletionRequest& request) const {
   try {
-    return tool_calling_->render(template_messages(request.messages),
-                                 function_tools(request.tools), /*add_generation_prompt=*/true);
+    return tool_calling_->render(template_messages(request.messages), function_tools(request.tools),
+                                 /*add_generation_prompt=*/true);
   } catch (const chat::TemplateError& e) {
     // The template rejected the conversation (e.g. roles that do not alternate), as
     // transformers' apply_chat_template would.
@@ -225,12 +225,8 @@ PreparedJob ModelService::prepare_completion(const CompletionRequest& request) c
     if (request.echo) prepared.echo_text = *text;
   } else {
     prepared.job.prompt = std::get<std::vector<int32_t>>(request.prompt);
-    const int32_t n_vocab = tokenizer_->n_vocab();
-    for (int32_t t : prepared.job.prompt)
-      if (t >= n_vocab)
-        throw ApiError::invalid_param("prompt", "'prompt' holds token " + std::to_string(t) +
-                                                    ", outside the vocabulary of " +
-                                                    std::to_string(n_vocab));
+    // Checked before decode: echo turns the ids into text here (Scheduler::submit checks again).
+    ApiError::check_token_ids(prepared.job.prompt, tokenizer_->n_vocab(), "prompt");
     if (request.echo) prepared.echo_text = tokenizer_->decode(prepared.job.prompt);
   }
   return prepared;

@@ -61,17 +61,8 @@ Scheduler::~Scheduler() {
 std::shared_ptr<RequestChannel> Scheduler::submit(GenerationJob job) {
   if (job.prompt.empty()) throw ApiError::invalid_request("The prompt is empty");
   if (int64_t(job.prompt.size()) >= n_ctx_)
-    throw ApiError(400, "invalid_request_error",
-                   "This model's maximum context length is " + std::to_string(n_ctx_) +
-                       " tokens. However, your prompt has " + std::to_string(job.prompt.size()) +
-                       " tokens. Please shorten it.",
-                   "messages", "context_length_exceeded");
-  const int32_t n_vocab = tokenizer_.n_vocab();
-  for (int32_t t : job.prompt)
-    if (t < 0 || t >= n_vocab)
-      throw ApiError::invalid_param("prompt", "token id " + std::to_string(t) +
-                                                  " is outside the vocabulary of " +
-                                                  std::to_string(n_vocab));
+    throw ApiError::context_length_exceeded("messages", "your prompt", n_ctx_, job.prompt.size());
+  ApiError::check_token_ids(job.prompt, tokenizer_.n_vocab(), "prompt");
   auto channel = std::make_shared<RequestChannel>();
   {
     std::lock_guard lock(mutex_);
