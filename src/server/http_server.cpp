@@ -172,6 +172,18 @@ bool stream_step(StreamState& s, httplib::DataSink& sink) {
   return true;
 }
 
+std::shared_ptr<StreamState> new_stream_state(std::shared_ptr<RequestChannel> channel,
+                                              ResponseIdentity identity,
+                                              const GenerationOptions& options, bool chat) {
+  auto state = std::make_shared<StreamState>();
+  state->channel = std::move(channel);
+  state->identity = std::move(identity);
+  state->chat = chat;
+  state->with_logprobs = options.logprobs;
+  state->include_usage = options.include_usage;
+  return state;
+}
+
 void start_stream(httplib::Response& res, std::shared_ptr<StreamState> state) {
   res.set_header("Cache-Control", "no-cache");
   res.set_header("X-Accel-Buffering", "no");
@@ -225,13 +237,8 @@ void HttpServer::Impl::handle_chat(const httplib::Request& req, httplib::Respons
   ResponseIdentity identity = new_response_identity("chatcmpl-", service.model_id(), kFingerprint);
   const GenerationOptions& o = request.options;
   if (o.stream) {
-    auto state = std::make_shared<StreamState>();
-    state->channel = std::move(channel);
-    state->identity = std::move(identity);
-    state->chat = true;
+    auto state = new_stream_state(std::move(channel), std::move(identity), o, /*chat=*/true);
     if (prepared.tool_output) state->tool_output.emplace(*prepared.tool_output);
-    state->with_logprobs = o.logprobs;
-    state->include_usage = o.include_usage;
     start_stream(res, std::move(state));
     return;
   }
@@ -253,12 +260,7 @@ void HttpServer::Impl::handle_completion(const httplib::Request& req, httplib::R
   ResponseIdentity identity = new_response_identity("cmpl-", service.model_id(), kFingerprint);
   const GenerationOptions& o = request.options;
   if (o.stream) {
-    auto state = std::make_shared<StreamState>();
-    state->channel = std::move(channel);
-    state->identity = std::move(identity);
-    state->chat = false;
-    state->with_logprobs = o.logprobs;
-    state->include_usage = o.include_usage;
+    auto state = new_stream_state(std::move(channel), std::move(identity), o, /*chat=*/false);
     state->echo_text = std::move(prepared.echo_text);
     start_stream(res, std::move(state));
     return;
