@@ -300,8 +300,10 @@ void Scheduler::run_batch() {
   if (batch_.empty()) return;
   std::vector<Session::BatchItem> items;
   items.reserve(batch_.size());
-  for (const BatchWork& work : batch_) items.push_back({work.slot->session.get(), work.tokens});
-  for (BatchWork& work : batch_) work.seen_before = work.slot->session->tokens().size();
+  for (BatchWork& work : batch_) {
+    work.seen_before = work.slot->session->tokens().size();
+    items.push_back({work.slot->session.get(), work.tokens});
+  }
   try {
     Session::eval_batch(items);
   } catch (const std::exception&) {
