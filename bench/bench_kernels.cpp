@@ -86,9 +86,11 @@ void register_all() {
     int64_t rows, cols, batch;
   };
   // rows x cols: a small model's FFN down projection (576 x 1536) and a 7B model's square
-  // attention matrix; batches of 32 stand for prompt processing.
+  // attention matrix; batches of 8 stand for a server decoding 8 sequences at once, batches of 32
+  // for prompt processing.
   const Shape shapes[] = {{"Matvec/576x1536", 576, 1536, 1},
                           {"Matvec/4096x4096", 4096, 4096, 1},
+                          {"Batch8/576x1536", 576, 1536, 8},
                           {"Batch32/576x1536", 576, 1536, 32},
                           {"Batch32/4096x4096", 4096, 4096, 32}};
   for (const auto& s : shapes)

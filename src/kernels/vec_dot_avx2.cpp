@@ -176,22 +176,21 @@ __m256i q5_1_values(const BlockQ5_1& b) {
   return _mm256_or_si256(nibbles_32(b.qs), high);
 }
 
-// Symmetric types with signed values: d_w d_x sum(q_w q_x) per block.
+// Symmetric types with signed values: d_w d_x sum(q_w q_x) per block. `products` gives the
+// block's integer products with one activation block, summed pairwise into eight 32-bit lanes.
 template <typename Block, __m256i (*Values)(const Block&)>
 struct SignedBlock {
   using W = Block;
-  using X = BlockQ8_0;
-  static constexpr int kElems = kBlock;
-  template <int NX>
-  static void block(const W& a, const X* const* y, Acc* acc) {
+  struct Unpacked {
+    __m256i q, q_abs;
+  };
+  static Unpacked unpack(const W& a) {
     const __m256i q = Values(a);
-    const __m256i q_abs = _mm256_sign_epi8(q, q);
-    const float dw = half_to_float(a.d);
-    for (int j = 0; j < NX; ++j) {
-      const __m256i p = _mm256_maddubs_epi16(q_abs, _mm256_sign_epi8(load256(y[j]->qs), q));
-      const __m256 d = _mm256_set1_ps(dw * half_to_float(y[j]->d));
-      acc[j].v = _mm256_fmadd_ps(d, widen_to_float(p), acc[j].v);
-    }
+    return {q, _mm256_sign_epi8(q, q)};
+  }
+  static __m256i products(const Unpacked& u, __m256i y) {
+    return _mm256_madd_epi16(_mm256_maddubs_epi16(u.q_abs, _mm256_sign_epi8(y, u.q)),
+                             _mm256_set1_epi16(1));
   }
 };
 
@@ -200,19 +199,84 @@ struct SignedBlock {
 template <typename Block, __m256i (*Unsigned)(const Block&), int kOffset>
 struct OffsetBlock {
   using W = Block;
-  using X = BlockQ8_0;
-  static constexpr int kElems = kBlock;
-  template <int NX>
-  static void block(const W& a, const X* const* y, Acc* acc) {
-    const __m256i u = Unsigned(a);
-    const __m256i offset = _mm256_set1_epi8(kOffset);
-    const float dw = half_to_float(a.d);
-    for (int j = 0; j < NX; ++j) {
-      const __m256i yv = load256(y[j]->qs);
-      const __m256i p =
-          _mm256_sub_epi16(_mm256_maddubs_epi16(u, yv), _mm256_maddubs_epi16(offset, yv));
-      const __m256 d = _mm256_set1_ps(dw * half_to_float(y[j]->d));
-      acc[j].v = _mm256_fmadd_ps(d, widen_to_float(p), acc[j].v);
+  struct Unpacked {
+    __m256i u;
+  };
+  static Unpacked unpack(const W& a) { return {Unsigned(a)}; }
+  static __m256i products(const Unpacked& u, __m256i y) {
+    const __m256i p = _mm256_sub_epi16(_mm256_maddubs_epi16(u.u, y),
+                                       _mm256_maddubs_epi16(_mm256_set1_epi8(kOffset), y));
+    return _mm256_madd_epi16(p, _mm256_set1_epi16(1));
+  }
+};
+
+// Four columns' block products in one vector: lane j (0-3) of each 128-bit half holds column j's
+// sum over that half's four lanes. Integer sums are exact, so any order gives the same values.
+__m256i half_sums_4(__m256i s0, __m256i s1, __m256i s2, __m256i s3) {
+  return _mm256_hadd_epi32(_mm256_hadd_epi32(s0, s1), _mm256_hadd_epi32(s2, s3));
+}
+
+// One column's half sums (the integers half_sums_4 puts in lanes 0 and 4), in every lane of
+// their half.
+__m256i half_sums_1(__m256i s) {
+  s = _mm256_add_epi32(s, _mm256_shuffle_epi32(s, 0x4E));
+  return _mm256_add_epi32(s, _mm256_shuffle_epi32(s, 0xB1));
+}
+
+// NW weight rows times NX <= 4 activation rows of a 32-element symmetric type against Q8_0.
+// One float accumulator per weight row holds all NX columns (lane j and lane j + 4), so a 4 x 4
+// tile needs 4 accumulators instead of 16 and converts and scales once per row and block instead
+// of once per product. A product's float operations are the same in every tile shape (scale
+// d_w * d_x, block sum of each half, one FMA per half and block, halves added at the end), so a
+// row's result does not depend on the batching.
+template <typename K>
+struct ScaledBlockTile {
+  template <int NW, int NX>
+  static void run(int64_t n, const uint8_t* w, size_t w_stride, const uint8_t* x, size_t x_stride,
+                  float* y, size_t y_stride) {
+    static_assert(NX >= 1 && NX <= 4);
+    using W = typename K::W;
+    const W* a[NW];
+    const BlockQ8_0* b[NX];
+    for (int r = 0; r < NW; ++r) a[r] = reinterpret_cast<const W*>(w + r * w_stride);
+    for (int j = 0; j < NX; ++j) b[j] = reinterpret_cast<const BlockQ8_0*>(x + j * x_stride);
+    __m256 acc[NW];
+    for (auto& v : acc) v = _mm256_setzero_ps();
+    const int64_t blocks = n / kBlock;
+    for (int64_t i = 0; i < blocks; ++i) {
+      // The NW rows are NW interleaved streams, which the hardware prefetcher follows poorly:
+      // fetch the same place kPrefetchTiles tiles further down (the rows read next).
+      if constexpr (NW > 1)
+        for (int r = 0; r < NW; ++r)
+          _mm_prefetch(reinterpret_cast<const char*>(a[r] + i) + kPrefetchTiles * NW * w_stride,
+                       _MM_HINT_T0);
+      __m256i yv[NX];
+      for (int j = 0; j < NX; ++j) yv[j] = load256(b[j][i].qs);
+      // The activation scales d_x: column j in lanes j and j + 4.
+      uint16_t dx[4] = {0, 0, 0, 0};
+      for (int j = 0; j < NX; ++j) dx[j] = b[j][i].d;
+      const __m128i dx4 = _mm_set1_epi64x(int64_t(uint64_t(dx[0]) | uint64_t(dx[1]) << 16 |
+                                                  uint64_t(dx[2]) << 32 | uint64_t(dx[3]) << 48));
+      const __m256 d_x = _mm256_cvtph_ps(dx4);
+      for (int r = 0; r < NW; ++r) {
+        const auto u = K::unpack(a[r][i]);
+        __m256i sums;
+        if constexpr (NX == 1) {
+          sums = half_sums_1(K::products(u, yv[0]));
+        } else {
+          __m256i s[4];
+          for (int j = 0; j < 4; ++j)
+            s[j] = j < NX ? K::products(u, yv[j]) : _mm256_setzero_si256();
+          sums = half_sums_4(s[0], s[1], s[2], s[3]);
+        }
+        const __m256 d = _mm256_mul_ps(_mm256_set1_ps(half_to_float(a[r][i].d)), d_x);
+        acc[r] = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(sums), acc[r]);
+      }
+    }
+    for (int r = 0; r < NW; ++r) {
+      alignas(32) float lanes[8];
+      _mm256_store_ps(lanes, acc[r]);
+      for (int j = 0; j < NX; ++j) y[j * y_stride + r] = lanes[j] + lanes[j + 4];
     }
   }
 };
@@ -538,6 +602,11 @@ DotKernel quant_kernel() {
   return kernel_of<QuantTile<K>, kCols, kMatvecRows>();
 }
 
+template <typename K, int kMatvecRows = 1>
+DotKernel scaled_block_kernel() {
+  return kernel_of<ScaledBlockTile<K>, 4, kMatvecRows>();
+}
+
 template <typename T>
 DotKernel float_kernel() {
   return kernel_of<T, 3, 1>();
@@ -554,13 +623,13 @@ DotKernel avx2_dot_kernel(GgmlType weight_type) {
     case GgmlType::BF16:
       return float_kernel<FloatTile<uint16_t, load_bf16x8, bf16_value>>();
     case GgmlType::Q4_0:
-      return quant_kernel<OffsetBlock<BlockQ4_0, q4_0_unsigned, 8>, 4, 4>();
+      return scaled_block_kernel<OffsetBlock<BlockQ4_0, q4_0_unsigned, 8>, 4>();
     case GgmlType::Q5_0:
-      return quant_kernel<OffsetBlock<BlockQ5_0, q5_0_unsigned, 16>, 4, 4>();
+      return scaled_block_kernel<OffsetBlock<BlockQ5_0, q5_0_unsigned, 16>, 4>();
     case GgmlType::Q8_0:
-      return quant_kernel<SignedBlock<BlockQ8_0, q8_0_values>>();
+      return scaled_block_kernel<SignedBlock<BlockQ8_0, q8_0_values>>();
     case GgmlType::IQ4_NL:
-      return quant_kernel<SignedBlock<BlockIq4Nl, iq4_nl_values>, 4, 4>();
+      return scaled_block_kernel<SignedBlock<BlockIq4Nl, iq4_nl_values>, 4>();
     case GgmlType::Q4_1:
       return quant_kernel<AffineBlock<BlockQ4_1, q4_1_values>, 4, 4>();
     case GgmlType::Q5_1:

@@ -60,7 +60,14 @@ class Sampler {
 
  private:
   void apply_penalties(float* logits) const;
+  // Keeps the shortest most likely prefix of the candidates whose mass reaches top_p; the first
+  // `sorted` candidates are already in order.
+  void keep_top_p(size_t sorted);
+  // Probabilities of the candidates (softmax of their logits, in place).
+  void softmax();
   int32_t draw();
+  // The log-softmax normaliser of last_logits_, computed when logprobs are first asked for.
+  float last_log_sum() const;
 
   SamplerParams params_;
   int32_t n_vocab_;
@@ -73,10 +80,10 @@ class Sampler {
     float p;
   };
   std::vector<Candidate> candidates_;  // reused scratch
-  // Log-softmax normaliser of the last row, and the row itself (for logprobs).
+  // The last row (for logprobs), its maximum and its log-softmax normaliser (NaN until asked).
   std::vector<float> last_logits_;
   float last_max_ = 0;
-  float last_log_sum_ = 0;
+  mutable float last_log_sum_ = 0;
 };
 
 }  // namespace ruvllm

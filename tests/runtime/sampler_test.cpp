@@ -2,8 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <map>
+#include <random>
 #include <set>
 
 using namespace ruvllm;
@@ -155,4 +157,42 @@ TEST(Sampler, LogprobsAreNormalised) {
   EXPECT_EQ(top[0].id, 3);
   EXPECT_EQ(top[1].id, 2);
   EXPECT_NEAR(top[0].logprob, s.last_logprob(3), 1e-6);
+}
+
+// A vocabulary large enough that the nucleus spans several growing sort steps: the kept tokens
+// are exactly the shortest most likely prefix a full sort gives, with ties broken by id.
+TEST(Sampler, TopPOverLargeVocabularyKeepsTheExactNucleus) {
+  const int32_t n = 5000;
+  std::mt19937 rng(7);
+  std::uniform_int_distribution<int> level(0, 399);  // many equal logits: ties matter
+  std::vector<float> base(static_cast<size_t>(n));
+  for (auto& v : base) v = float(level(rng)) / 100.f;
+  SamplerParams p = plain(1.0f, 11);
+  p.top_p = 0.5f;
+  // The reference nucleus from a full sort.
+  std::vector<int32_t> order(static_cast<size_t>(n));
+  for (int32_t i = 0; i < n; ++i) order[size_t(i)] = i;
+  std::sort(order.begin(), order.end(), [&](int32_t a, int32_t b) {
+    return base[size_t(a)] > base[size_t(b)] || (base[size_t(a)] == base[size_t(b)] && a < b);
+  });
+  const float mx = base[size_t(order[0])];
+  double total = 0;
+  for (float v : base) total += std::exp(double(v - mx));
+  std::set<int32_t> nucleus;
+  double cum = 0;
+  for (int32_t id : order) {
+    cum += std::exp(double(base[size_t(id)] - mx)) / total;
+    nucleus.insert(id);
+    if (cum >= 0.5) break;
+  }
+  ASSERT_GT(nucleus.size(), 300u);  // past the first sort steps (64, 256)
+  Sampler s(p, n);
+  std::set<int32_t> seen;
+  for (int k = 0; k < 20000; ++k) {
+    auto l = base;
+    const int32_t t = s.sample(l.data());
+    ASSERT_TRUE(nucleus.count(t)) << "token " << t << " outside the nucleus";
+    seen.insert(t);
+  }
+  EXPECT_GT(seen.size(), nucleus.size() * 9 / 10);
 }
