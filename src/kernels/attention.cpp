@@ -164,32 +164,55 @@ int64_t attention_scratch_per_thread(int64_t n_ctx, const AttentionShape& shape)
 void attention(const AttentionShape& shape, const float* q, int64_t q_stride, int64_t n_tokens,
                int64_t pos0, const KvView& kv, float* out, int64_t out_stride, float* scratch,
                ThreadPool* pool) {
-  if (kv.type != GgmlType::F16 && kv.type != GgmlType::F32)
-    throw UnsupportedError("attention: the KV cache must be F16 or F32");
+  const AttentionItem item{q, q_stride, n_tokens, pos0, kv, out, out_stride};
+  attention_batch(shape, std::span<const AttentionItem>(&item, 1), scratch, pool);
+}
+
+void attention_batch(const AttentionShape& shape, std::span<const AttentionItem> items,
+                     float* scratch, ThreadPool* pool) {
   if (shape.n_head_kv <= 0 || shape.n_head % shape.n_head_kv != 0)
     throw Error("attention: n_head must be a multiple of n_head_kv");
-  if (kv.blocks && kv.block_size <= 0)
-    throw Error("attention: paged KV needs a positive block size");
+  int64_t max_kv = 0;
+  for (const AttentionItem& it : items) {
+    if (it.kv.type != GgmlType::F16 && it.kv.type != GgmlType::F32)
+      throw UnsupportedError("attention: the KV cache must be F16 or F32");
+    if (it.kv.blocks && it.kv.block_size <= 0)
+      throw Error("attention: paged KV needs a positive block size");
+    max_kv = std::max(max_kv, it.kv.n_kv);
+  }
   const int group = shape.n_head / shape.n_head_kv;
-  const int64_t per_thread = attention_scratch_per_thread(kv.n_kv, shape);
-  const int64_t n_tasks = n_tokens * shape.n_head;
+  const int64_t per_thread = attention_scratch_per_thread(max_kv, shape);
   const F16Ops& ops = f16_ops();
+  // A task is one head of one query row; its cost is the rows it reads. Threads take contiguous
+  // runs of tasks of about equal cost, so one job covers every sequence of a batch.
+  int64_t total_cost = 0, n_tasks = 0;
+  for (const AttentionItem& it : items)
+    for (int64_t t = 0; t < it.n_tokens; ++t) {
+      total_cost += visible_rows(shape, it.pos0 + t, it.kv.n_kv).count * shape.n_head;
+      n_tasks += shape.n_head;
+    }
   auto work = [&](int thread, int n_threads) {
     float* scores = scratch + thread * per_thread;
-    const int64_t begin = n_tasks * thread / n_threads;
-    const int64_t end = n_tasks * (thread + 1) / n_threads;
-    for (int64_t task = begin; task < end; ++task) {
-      const int64_t t = task / shape.n_head;
-      const int h = int(task % shape.n_head);
-      const float* qh = q + t * q_stride + int64_t(h) * shape.head_dim_k;
-      float* oh = out + t * out_stride + int64_t(h) * shape.head_dim_v;
-      const HeadRange r = visible_rows(shape, pos0 + t, kv.n_kv);
-      if (kv.type == GgmlType::F16) {
-        auto* q16 = reinterpret_cast<uint16_t*>(scores);
-        attend_f16(ops, shape, qh, r, h / group, kv, q16, q16 + shape.head_dim_k, oh);
-      } else {
-        attend_f32(shape, qh, r, h / group, kv, scores, oh);
+    const int64_t lo = total_cost * thread / n_threads;
+    const int64_t hi = total_cost * (thread + 1) / n_threads;
+    int64_t cost = 0;  // of the tasks before the current one
+    for (const AttentionItem& it : items) {
+      for (int64_t t = 0; t < it.n_tokens && cost < hi; ++t) {
+        const HeadRange r = visible_rows(shape, it.pos0 + t, it.kv.n_kv);
+        for (int h = 0; h < shape.n_head && cost < hi; ++h, cost += r.count) {
+          // A task belongs to the thread whose range holds its first row of cost.
+          if (cost < lo) continue;
+          const float* qh = it.q + t * it.q_stride + int64_t(h) * shape.head_dim_k;
+          float* oh = it.out + t * it.out_stride + int64_t(h) * shape.head_dim_v;
+          if (it.kv.type == GgmlType::F16) {
+            auto* q16 = reinterpret_cast<uint16_t*>(scores);
+            attend_f16(ops, shape, qh, r, h / group, it.kv, q16, q16 + shape.head_dim_k, oh);
+          } else {
+            attend_f32(shape, qh, r, h / group, it.kv, scores, oh);
+          }
+        }
       }
+      if (cost >= hi) break;
     }
   };
   if (pool && n_tasks > 1)

@@ -13,6 +13,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <span>
 
 #include "core/ggml_type.h"
 #include "core/thread_pool.h"
@@ -54,5 +55,24 @@ int64_t attention_scratch_per_thread(int64_t n_ctx, const AttentionShape& shape)
 void attention(const AttentionShape& shape, const float* q, int64_t q_stride, int64_t n_tokens,
                int64_t pos0, const KvView& kv, float* out, int64_t out_stride, float* scratch,
                ThreadPool* pool);
+
+// One sequence's part of a batched attention: its query rows (at positions pos0, pos0 + 1, ...),
+// its cache and where its outputs go, as attention() takes them.
+struct AttentionItem {
+  const float* q = nullptr;
+  int64_t q_stride = 0;
+  int64_t n_tokens = 0;
+  int64_t pos0 = 0;
+  KvView kv;
+  float* out = nullptr;
+  int64_t out_stride = 0;
+};
+
+// attention() of several sequences in one job on the pool (threads split all their heads by the
+// rows they read), so a batch of decoding sequences costs one synchronisation per layer instead
+// of one per sequence. Results are bit-identical to one attention() call per item. `scratch`
+// holds attention_scratch_per_thread(largest kv.n_kv) floats per pool thread.
+void attention_batch(const AttentionShape& shape, std::span<const AttentionItem> items,
+                     float* scratch, ThreadPool* pool);
 
 }  // namespace ruvllm::kernels

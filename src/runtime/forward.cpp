@@ -43,6 +43,7 @@ ForwardPass::ForwardPass(std::shared_ptr<const Model> model, int64_t n_ctx, int6
   const int64_t k_width = int64_t(max_kv) * c_.head_dim_k;
   const int64_t v_width = int64_t(max_kv) * c_.head_dim_v;
   segments_.reserve(64);
+  att_items_.reserve(64);
   x_.resize(size_t(B * c_.n_embd));
   xn_.resize(size_t(B * c_.n_embd));
   q_.resize(size_t(B * q_width));
@@ -123,6 +124,8 @@ void ForwardPass::attention_block(int il, int64_t n) {
                                 c_.head_dim_v,    c_.attention_scale, c_.attn_softcap,
                                 lc.sliding_window};
   const int64_t out_width = int64_t(c_.n_head) * c_.head_dim_v;
+  att_items_.clear();
+  int64_t work = 0;
   for (const Segment& seg : segments_) {
     for (int64_t i = 0; i < seg.n; ++i) {
       const int64_t t = seg.begin + i;
@@ -134,11 +137,14 @@ void ForwardPass::attention_block(int il, int64_t n) {
       seg.cache->store(il, seg.pos0 + i, k_.data() + t * k_width, v_.data() + t * v_width);
     }
     const int64_t n_kv = seg.pos0 + seg.n;
-    const int64_t work = seg.n * n_kv * c_.n_head * (c_.head_dim_k + c_.head_dim_v);
-    kernels::attention(shape, q_.data() + seg.begin * q_width, q_width, seg.n, seg.pos0,
-                       seg.cache->view(il, n_kv), mixed_.data() + seg.begin * out_width, out_width,
-                       att_scratch_.data(), work >= kMinParallelWork ? pool_ : nullptr);
+    work += seg.n * n_kv * c_.n_head * (c_.head_dim_k + c_.head_dim_v);
+    att_items_.push_back({q_.data() + seg.begin * q_width, q_width, seg.n, seg.pos0,
+                          seg.cache->view(il, n_kv), mixed_.data() + seg.begin * out_width,
+                          out_width});
   }
+  // All sequences' attention in one job: one synchronisation per layer for a whole batch.
+  kernels::attention_batch(shape, att_items_, att_scratch_.data(),
+                           work >= kMinParallelWork ? pool_ : nullptr);
   matmul(lw.wo, mixed_.data(), n, proj_.data());
   if (lw.bo) kernels::add_bias(proj_.data(), lw.bo.data, c_.n_embd, n);
 }

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/thread_pool.h"
+#include "kernels/attention.h"
 #include "kernels/ops_rope.h"
 #include "model/model.h"
 #include "runtime/kv_cache.h"
@@ -89,8 +90,9 @@ class ForwardPass {
   std::vector<float> att_scratch_;
   std::vector<float> rope_cos_, rope_sin_;
   int64_t att_scratch_per_thread_ = 0;
-  std::vector<Segment> segments_;  // of the current run
-  std::vector<float> logits_;      // output rows of multi-sequence runs
+  std::vector<Segment> segments_;                  // of the current run
+  std::vector<kernels::AttentionItem> att_items_;  // one per segment, rebuilt per layer
+  std::vector<float> logits_;                      // output rows of multi-sequence runs
 };
 
 }  // namespace ruvllm
