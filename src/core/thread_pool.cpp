@@ -1,6 +1,7 @@
 #include "core/thread_pool.h"
 
 #include <algorithm>
+#include <atomic>
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
@@ -18,6 +19,9 @@ namespace {
 // variable.
 constexpr int kSpinIterations = 2000;
 constexpr int kYieldIterations = 200;
+// parallel_for's chunks per thread: enough that a late thread's share is picked up by the
+// others, few enough that taking a chunk (one atomic add) stays negligible.
+constexpr int64_t kChunksPerThread = 4;
 
 // Waits until `done()` holds, spinning, then yielding.
 template <typename Done>
@@ -77,11 +81,14 @@ void ThreadPool::parallel_for(int64_t n, const std::function<void(int64_t, int64
     fn(0, n);
     return;
   }
-  run([&](int ti, int nt) {
-    const int64_t chunk = (n + nt - 1) / nt;
-    const int64_t begin = std::min<int64_t>(n, ti * chunk);
-    const int64_t end = std::min<int64_t>(n, begin + chunk);
-    if (begin < end) fn(begin, end);
+  const int64_t chunk = std::max<int64_t>(1, n / (int64_t(threads) * kChunksPerThread));
+  std::atomic<int64_t> next{0};
+  run([&](int, int) {
+    for (;;) {
+      const int64_t begin = next.fetch_add(chunk, std::memory_order_relaxed);
+      if (begin >= n) return;
+      fn(begin, std::min(n, begin + chunk));
+    }
   });
 }
 

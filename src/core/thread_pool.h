@@ -29,7 +29,10 @@ class ThreadPool {
   // Not reentrant: fn must not call run() on the same pool.
   void run(const std::function<void(int, int)>& fn);
 
-  // Splits [0, n) into contiguous chunks, one per thread: fn(begin, end).
+  // Calls fn(begin, end) over contiguous chunks covering [0, n), in parallel. Threads take chunks
+  // as they finish the last one (several per thread), so a thread the OS preempts for a while
+  // (an HTTP thread sending a token, another process) does not hold the others up. Which thread
+  // runs a chunk is not fixed: fn must not depend on it.
   void parallel_for(int64_t n, const std::function<void(int64_t, int64_t)>& fn);
 
  private:

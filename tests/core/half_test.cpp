@@ -22,7 +22,7 @@ TEST(Half, KnownValues) {
   EXPECT_EQ(fp16_to_fp32(0x3c00), 1.0f);
   EXPECT_EQ(fp16_to_fp32(0xc000), -2.0f);
   EXPECT_EQ(fp16_to_fp32(0x0001), std::ldexp(1.0f, -24));
-  EXPECT_EQ(fp32_to_fp16(65520.f), 0x7c00);  // rounds to inf
+  EXPECT_EQ(fp32_to_fp16(65520.f), 0x7c00);                       // rounds to inf
   EXPECT_EQ(fp32_to_fp16(1.0f + std::ldexp(1.0f, -11)), 0x3c00);  // tie to even
   EXPECT_EQ(bf16_to_fp32(0x3f80), 1.0f);
   EXPECT_EQ(fp32_to_bf16(1.00390625f), 0x3f80);  // tie to even
@@ -46,7 +46,7 @@ TEST(ThreadPool, RunsEveryThreadAndSplitsWork) {
     pool.parallel_for(1000, [&](int64_t b, int64_t e) {
       for (int64_t i = b; i < e; ++i) hits[size_t(i)]++;
     });
-  for (auto h : hits) EXPECT_EQ(h, 200);
+  for (auto h : hits) EXPECT_EQ(h, 200);  // (parallel_for's chunks are in thread_pool_test)
   std::atomic<int> calls{0};
   pool.run([&](int ti, int nt) {
     EXPECT_EQ(nt, 3);
