@@ -1,5 +1,7 @@
 #include <immintrin.h>
 
+#include <cmath>
+
 #include "core/half.h"
 #include "kernels/attention_simd.h"
 
@@ -50,6 +52,73 @@ void mad_f16(uint16_t* acc, const uint16_t* v, float w, int64_t n) {
   for (; i + 8 <= n; i += 8)
     store_f16(acc + i, _mm256_fmadd_ps(load_f16(v + i), vw, load_f16(acc + i)));
   for (; i < n; ++i) acc[i] = fp32_to_fp16(fp16_to_fp32(v[i]) * w + fp16_to_fp32(acc[i]));
+}
+
+namespace {
+
+// dot_f16_f16's sum with the F16 values already converted: the same products in the same order.
+float dot_f32(const float* a, const float* b, int64_t n) {
+  __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+  int64_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    acc0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), acc0);
+    acc1 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 8), _mm256_loadu_ps(b + i + 8), acc1);
+  }
+  for (; i + 8 <= n; i += 8)
+    acc0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), acc0);
+  float sum = hsum(_mm256_add_ps(acc0, acc1));
+  for (; i < n; ++i) sum += a[i] * b[i];
+  return sum;
+}
+
+void to_f32(const uint16_t* src, float* dst, int64_t n) {
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) _mm256_storeu_ps(dst + i, load_f16(src + i));
+  for (; i < n; ++i) dst[i] = _cvtsh_ss(src[i]);
+}
+
+uint16_t to_f16(float x) {
+  return uint16_t(_cvtss_sh(x, _MM_FROUND_TO_NEAREST_INT));
+}
+
+// mad_f16 with the value row already converted.
+void mad_f32(uint16_t* acc, const float* v, float w, int64_t n) {
+  const __m256 vw = _mm256_set1_ps(w);
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8)
+    store_f16(acc + i, _mm256_fmadd_ps(_mm256_loadu_ps(v + i), vw, load_f16(acc + i)));
+  for (; i < n; ++i) acc[i] = to_f16(v[i] * w + _cvtsh_ss(acc[i]));
+}
+
+}  // namespace
+
+void attend_rows_f16(F16HeadGroup& g, const uint16_t* k, const uint16_t* v, int64_t n,
+                     int64_t k_row, int64_t v_row) {
+  float* kf = g.row;
+  float* vf = g.row + g.dim_k;
+  for (int64_t j = 0; j < n; ++j) {
+    to_f32(k + j * k_row, kf, g.dim_k);
+    to_f32(v + j * v_row, vf, g.dim_v);
+    for (int h = 0; h < g.heads; ++h) {
+      uint16_t* acc = g.acc + h * g.dim_v;
+      float score = dot_f32(g.q + h * g.dim_k, kf, g.dim_k) * g.scale;
+      if (g.softcap > 0) score = g.softcap * std::tanh(score / g.softcap);
+      float old_scale = 1.0f, weight = 1.0f;
+      if (score > g.max[h]) {
+        old_scale = std::exp(g.max[h] - score);
+        g.max[h] = score;
+        scale_f16(acc, old_scale, g.dim_v);
+      } else {
+        weight = std::exp(score - g.max[h]);
+      }
+      mad_f32(acc, vf, weight, g.dim_v);
+      // A separate multiply and add, as the portable per-head path computes it: the empty asm
+      // keeps the compiler from fusing them into an FMA, which this file's flags would allow.
+      float scaled = g.sum[h] * old_scale;
+      asm("" : "+x"(scaled));
+      g.sum[h] = scaled + weight;
+    }
+  }
 }
 
 }  // namespace ruvllm::kernels::avx2

@@ -14,4 +14,25 @@ void scale_f16(uint16_t* acc, float s, int64_t n);
 // acc[i] = fp16(fma(v[i], w, acc[i]))
 void mad_f16(uint16_t* acc, const uint16_t* v, float w, int64_t n);
 
+// The running state of online-softmax attention for the query heads that share one KV head, over
+// an F16 cache: per head the query rounded to F16 (held as floats), the F16 accumulator of
+// weighted values, and the running maximum score and sum of weights. Each head's arithmetic is
+// exactly the per-head path's (attention.cpp: dot_f16_f16, scale_f16 and mad_f16 above), so
+// grouping changes no bit of the results; it only converts each key and value row once for all
+// heads and keeps the loop in one place.
+struct F16HeadGroup {
+  int heads = 0;
+  int64_t dim_k = 0, dim_v = 0;
+  float scale = 1.0f, softcap = 0.0f;
+  float* q = nullptr;       // heads x dim_k
+  uint16_t* acc = nullptr;  // heads x dim_v
+  float* max = nullptr;     // heads
+  float* sum = nullptr;     // heads
+  float* row = nullptr;     // dim_k + dim_v floats: the current key and value rows
+};
+
+// Adds n cache rows (keys at k + j * k_row, values at v + j * v_row) to every head of `g`.
+void attend_rows_f16(F16HeadGroup& g, const uint16_t* k, const uint16_t* v, int64_t n,
+                     int64_t k_row, int64_t v_row);
+
 }  // namespace ruvllm::kernels::avx2
