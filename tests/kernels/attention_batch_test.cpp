@@ -3,12 +3,11 @@
 // sequences of different lengths mixing decode rows and prompt chunks.
 #include <gtest/gtest.h>
 
-#include <cstring>
 #include <random>
 #include <vector>
 
-#include "core/half.h"
 #include "core/thread_pool.h"
+#include "kernel_test_util.h"
 #include "kernels/attention.h"
 
 namespace ruvllm::kernels {
@@ -23,26 +22,13 @@ struct Sequence {
 
 std::vector<Sequence> make_sequences(const AttentionShape& s, GgmlType type) {
   const int64_t shapes[][2] = {{1, 1}, {37, 1}, {150, 1}, {16, 16}, {90, 7}, {300, 1}};
-  const size_t elem = type == GgmlType::F16 ? 2 : 4;
   std::mt19937 rng(5);
   std::normal_distribution<float> dist(0.f, 1.f);
-  auto fill = [&](std::vector<uint8_t>& bytes, size_t n) {
-    bytes.resize(n * elem);
-    for (size_t i = 0; i < n; ++i) {
-      const float x = dist(rng);
-      if (type == GgmlType::F16) {
-        const uint16_t h = fp32_to_fp16(x);
-        std::memcpy(bytes.data() + i * 2, &h, 2);
-      } else {
-        std::memcpy(bytes.data() + i * 4, &x, 4);
-      }
-    }
-  };
   std::vector<Sequence> seqs;
   for (const auto& [n_kv, n_tokens] : shapes) {
     Sequence q{n_kv, n_tokens, {}, {}, {}, {}};
-    fill(q.k, size_t(n_kv * s.n_head_kv * s.head_dim_k));
-    fill(q.v, size_t(n_kv * s.n_head_kv * s.head_dim_v));
+    q.k = test::random_cache_bytes(type, size_t(n_kv * s.n_head_kv * s.head_dim_k), rng);
+    q.v = test::random_cache_bytes(type, size_t(n_kv * s.n_head_kv * s.head_dim_v), rng);
     q.q.resize(size_t(n_tokens * s.n_head * s.head_dim_k));
     for (auto& x : q.q) x = dist(rng);
     q.out.assign(size_t(n_tokens * s.n_head * s.head_dim_v), -1.f);

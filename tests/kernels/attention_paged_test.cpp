@@ -11,6 +11,7 @@
 #include "core/cpu_features.h"
 #include "core/error.h"
 #include "core/half.h"
+#include "kernel_test_util.h"
 #include "kernels/attention.h"
 
 namespace ruvllm::kernels {
@@ -37,22 +38,9 @@ TwoLayouts make_layouts(const PagedCase& c, GgmlType type, uint32_t seed) {
   const size_t k_row = size_t(c.shape.n_head_kv) * size_t(c.shape.head_dim_k) * elem;
   const size_t v_row = size_t(c.shape.n_head_kv) * size_t(c.shape.head_dim_v) * elem;
   std::mt19937 rng(seed);
-  std::normal_distribution<float> dist(0.0f, 1.0f);
-  auto fill = [&](std::vector<uint8_t>& bytes, size_t n) {
-    bytes.resize(n * elem);
-    for (size_t i = 0; i < n; ++i) {
-      const float x = dist(rng);
-      if (type == GgmlType::F16) {
-        const uint16_t h = fp32_to_fp16(x);
-        std::memcpy(bytes.data() + i * 2, &h, 2);
-      } else {
-        std::memcpy(bytes.data() + i * 4, &x, 4);
-      }
-    }
-  };
   TwoLayouts l;
-  fill(l.k, size_t(c.n_kv) * k_row / elem);
-  fill(l.v, size_t(c.n_kv) * v_row / elem);
+  l.k = test::random_cache_bytes(type, size_t(c.n_kv) * k_row / elem, rng);
+  l.v = test::random_cache_bytes(type, size_t(c.n_kv) * v_row / elem, rng);
   const int64_t n_blocks = (c.n_kv + c.block_size - 1) / c.block_size;
   l.k_offset = 64;
   l.v_offset = l.k_offset + size_t(c.block_size) * k_row + 32;

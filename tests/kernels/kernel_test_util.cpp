@@ -57,6 +57,22 @@ std::vector<float> random_floats(int64_t n, std::mt19937& rng, float sigma) {
   return v;
 }
 
+std::vector<uint8_t> random_cache_bytes(GgmlType type, size_t n, std::mt19937& rng) {
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  const size_t elem = type == GgmlType::F16 ? 2 : 4;
+  std::vector<uint8_t> bytes(n * elem);
+  for (size_t i = 0; i < n; ++i) {
+    const float x = normal(rng);
+    if (type == GgmlType::F16) {
+      const uint16_t h = fp32_to_fp16(x);
+      std::memcpy(bytes.data() + i * 2, &h, 2);
+    } else {
+      std::memcpy(bytes.data() + i * 4, &x, 4);
+    }
+  }
+  return bytes;
+}
+
 std::vector<uint8_t> random_rows(GgmlType type, int64_t rows, int64_t cols, std::mt19937& rng) {
   const auto& t = ggml_traits(type);
   std::vector<uint8_t> bytes(ggml_row_size(type, cols) * size_t(rows));

@@ -17,6 +17,9 @@ std::vector<float> random_floats(int64_t n, std::mt19937& rng, float sigma = 1.0
 // F16 scales (random bit patterns would include infinities and NaNs).
 std::vector<uint8_t> random_rows(GgmlType type, int64_t rows, int64_t cols, std::mt19937& rng);
 
+// n values drawn from N(0, 1) as the bytes of a KV cache of `type` (F16 or F32).
+std::vector<uint8_t> random_cache_bytes(GgmlType type, size_t n, std::mt19937& rng);
+
 // Every weight type the kernels support.
 const std::vector<GgmlType>& weight_types();
 
