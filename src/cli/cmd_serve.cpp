@@ -2,12 +2,11 @@
 #include <CLI/CLI.hpp>
 #include <csignal>
 #include <cstdio>
-#include <fstream>
-#include <sstream>
 #include <thread>
 
 #include "cli/command.h"
 #include "cli/model_loading.h"
+#include "cli/text_file.h"
 #include "server/http_server.h"
 #include "server/model_service.h"
 #include "server/server_metrics.h"
@@ -86,10 +85,12 @@ int run_serve(int argc, char** argv) {
   if (!tool_format.empty())
     service_params.tool_format = ruvllm::tools::tool_format_from_name(tool_format);
   if (!template_file.empty()) {
-    std::ifstream in(template_file, std::ios::binary);
-    std::stringstream text;
-    text << in.rdbuf();
-    service_params.chat_template = text.str();
+    try {
+      service_params.chat_template = ruvllm::cli::read_text_file(template_file);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "error: --chat-template: %s\n", e.what());
+      return 2;
+    }
   }
 
   // SIGINT/SIGTERM are taken by a dedicated thread (sigwait), so shutdown runs as normal code
