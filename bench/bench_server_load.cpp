@@ -3,7 +3,9 @@
 // alone, after the prompts are evaluated), and failed requests.
 //
 //   bench_server_load --model MODEL.gguf [--parallel 8] [--clients 8] [--max-tokens 64]
-//                     [--threads 0] [--json]
+//                     [--threads 0] [--repeat 1] [--json]
+// With --repeat N, each repetition runs one client and then the N clients back to back, and the
+// medians over repetitions are reported (the speedup is the median of the per-repetition ratios).
 // starts the server in-process on 127.0.0.1 (any free port) and drives it over loopback.
 #include <httplib.h>
 
@@ -100,18 +102,36 @@ RoundResult run_round(int port, int clients, int max_tokens) {
   return result;
 }
 
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  const size_t n = v.size();
+  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+// One repetition: a single client, then N at once, back to back (so both see the same machine).
+struct Repetition {
+  RoundResult one, many;
+  double one_tps() const { return one.completion_tokens / one.seconds; }
+  double many_tps() const { return many.completion_tokens / many.seconds; }
+  double one_decode() const { return one.decode_tokens / one.decode_seconds; }
+  double many_decode() const { return many.decode_tokens / many.decode_seconds; }
+};
+
 }  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"Server load benchmark: one client vs N concurrent streaming clients"};
   std::string model;
-  int parallel = 8, clients = 8, max_tokens = 64, threads = 0;
+  int parallel = 8, clients = 8, max_tokens = 64, threads = 0, repeat = 1;
   bool as_json = false;
   app.add_option("--model", model, "GGUF model")->required()->check(CLI::ExistingFile);
   app.add_option("--parallel", parallel, "Server slots")->capture_default_str();
   app.add_option("--clients", clients, "Concurrent clients")->capture_default_str();
   app.add_option("--max-tokens", max_tokens, "Tokens per request")->capture_default_str();
   app.add_option("--threads", threads, "Compute threads (0: all)")->capture_default_str();
+  app.add_option("--repeat", repeat, "Repetitions (medians are reported)")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
   app.add_flag("--json", as_json, "Print one JSON object");
   CLI11_PARSE(app, argc, argv);
 
@@ -127,35 +147,55 @@ int main(int argc, char** argv) {
   const int port = server.start();
 
   run_round(port, 1, 4);  // warm-up
-  const RoundResult one = run_round(port, 1, max_tokens);
-  const RoundResult many = run_round(port, clients, max_tokens);
+  std::vector<Repetition> reps;
+  int failed = 0;
+  for (int r = 0; r < repeat; ++r) {
+    Repetition rep{run_round(port, 1, max_tokens), run_round(port, clients, max_tokens)};
+    failed += rep.one.failed + rep.many.failed;
+    if (!as_json && repeat > 1)
+      std::printf(
+          "rep %d: one client %.1f tok/s, %d clients %.1f tok/s (%.2fx); decode %.1f vs "
+          "%.1f (%.2fx)\n",
+          r + 1, rep.one_tps(), clients, rep.many_tps(), rep.many_tps() / rep.one_tps(),
+          rep.one_decode(), rep.many_decode(), rep.many_decode() / rep.one_decode());
+    reps.push_back(rep);
+  }
   server.stop();
 
-  const double one_tps = one.completion_tokens / one.seconds;
-  const double many_tps = many.completion_tokens / many.seconds;
-  const double one_decode = one.decode_tokens / one.decode_seconds;
-  const double many_decode = many.decode_tokens / many.decode_seconds;
+  auto med = [&](auto fn) {
+    std::vector<double> v;
+    for (const Repetition& r : reps) v.push_back(fn(r));
+    return median(v);
+  };
+  const double one_tps = med([](const Repetition& r) { return r.one_tps(); });
+  const double many_tps = med([](const Repetition& r) { return r.many_tps(); });
+  const double speedup = med([](const Repetition& r) { return r.many_tps() / r.one_tps(); });
+  const double one_decode = med([](const Repetition& r) { return r.one_decode(); });
+  const double many_decode = med([](const Repetition& r) { return r.many_decode(); });
+  const double decode_speedup =
+      med([](const Repetition& r) { return r.many_decode() / r.one_decode(); });
   if (as_json) {
     json out = {{"model", model},
                 {"parallel", parallel},
                 {"clients", clients},
                 {"max_tokens", max_tokens},
+                {"threads", threads},
+                {"repetitions", repeat},
                 {"single_client_tokens_per_s", one_tps},
                 {"aggregate_tokens_per_s", many_tps},
-                {"speedup", many_tps / one_tps},
+                {"speedup", speedup},
                 {"single_client_decode_tokens_per_s", one_decode},
                 {"aggregate_decode_tokens_per_s", many_decode},
-                {"decode_speedup", many_decode / one_decode},
-                {"failed", one.failed + many.failed}};
+                {"decode_speedup", decode_speedup},
+                {"failed", failed}};
     std::printf("%s\n", out.dump(2).c_str());
   } else {
-    std::printf("one client:  %7.1f tok/s (%lld tokens in %.2f s)\n", one_tps,
-                static_cast<long long>(one.completion_tokens), one.seconds);
-    std::printf("%d clients: %7.1f tok/s aggregate (%lld tokens in %.2f s), %.2fx, %d failed\n",
-                clients, many_tps, static_cast<long long>(many.completion_tokens), many.seconds,
-                many_tps / one_tps, one.failed + many.failed);
-    std::printf("decode only: one client %.1f tok/s, %d clients %.1f tok/s aggregate, %.2fx\n",
-                one_decode, clients, many_decode, many_decode / one_decode);
+    const char* what = repeat > 1 ? "median " : "";
+    std::printf("%sone client:  %7.1f tok/s\n", what, one_tps);
+    std::printf("%s%d clients: %7.1f tok/s aggregate, %.2fx, %d failed\n", what, clients, many_tps,
+                speedup, failed);
+    std::printf("%sdecode only: one client %.1f tok/s, %d clients %.1f tok/s aggregate, %.2fx\n",
+                what, one_decode, clients, many_decode, decode_speedup);
   }
-  return one.failed + many.failed == 0 ? 0 : 1;
+  return failed == 0 ? 0 : 1;
 }
