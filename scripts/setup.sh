@@ -30,4 +30,11 @@ if [ -f tests/e2e/package.json ] && command -v npm >/dev/null; then
   (cd tests/e2e && if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi)
 fi
 
+# llama.cpp speed reference for bench/compare_llama_cpp.mjs (prebuilt CPU binaries from npm).
+# Optional: the tests do not need it, so a failed install only disables the comparison.
+if [ -f bench/llama_cpp/package-lock.json ] && command -v npm >/dev/null; then
+  (cd bench/llama_cpp && npm ci --no-audit --no-fund) ||
+    echo "setup: npm ci in bench/llama_cpp failed; the llama.cpp comparison is unavailable" >&2
+fi
+
 scripts/build.sh
