@@ -184,11 +184,13 @@ struct SignedBlock {
   struct Unpacked {
     __m256i q, q_abs;
   };
+  using Act = __m256i;  // an activation block's values
   static Unpacked unpack(const W& a) {
     const __m256i q = Values(a);
     return {q, _mm256_sign_epi8(q, q)};
   }
-  static __m256i products(const Unpacked& u, __m256i y) {
+  static Act activation(__m256i y) { return y; }
+  static __m256i products(const Unpacked& u, const Act& y) {
     return _mm256_madd_epi16(_mm256_maddubs_epi16(u.q_abs, _mm256_sign_epi8(y, u.q)),
                              _mm256_set1_epi16(1));
   }
@@ -202,10 +204,17 @@ struct OffsetBlock {
   struct Unpacked {
     __m256i u;
   };
+  // An activation block's values and kOffset times their pairwise sums, computed once per
+  // activation block for all the weight rows of a tile.
+  struct Act {
+    __m256i y, offset_pairs;
+  };
   static Unpacked unpack(const W& a) { return {Unsigned(a)}; }
-  static __m256i products(const Unpacked& u, __m256i y) {
-    const __m256i p = _mm256_sub_epi16(_mm256_maddubs_epi16(u.u, y),
-                                       _mm256_maddubs_epi16(_mm256_set1_epi8(kOffset), y));
+  static Act activation(__m256i y) {
+    return {y, _mm256_maddubs_epi16(_mm256_set1_epi8(kOffset), y)};
+  }
+  static __m256i products(const Unpacked& u, const Act& x) {
+    const __m256i p = _mm256_sub_epi16(_mm256_maddubs_epi16(u.u, x.y), x.offset_pairs);
     return _mm256_madd_epi16(p, _mm256_set1_epi16(1));
   }
 };
@@ -250,8 +259,8 @@ struct ScaledBlockTile {
         for (int r = 0; r < NW; ++r)
           _mm_prefetch(reinterpret_cast<const char*>(a[r] + i) + kPrefetchTiles * NW * w_stride,
                        _MM_HINT_T0);
-      __m256i yv[NX];
-      for (int j = 0; j < NX; ++j) yv[j] = load256(b[j][i].qs);
+      typename K::Act yv[NX];
+      for (int j = 0; j < NX; ++j) yv[j] = K::activation(load256(b[j][i].qs));
       // The activation scales d_x: column j in lanes j and j + 4.
       uint16_t dx[4] = {0, 0, 0, 0};
       for (int j = 0; j < NX; ++j) dx[j] = b[j][i].d;
