@@ -208,16 +208,31 @@ void RadixPrefixCache::insert(std::span<const int32_t> tokens, std::span<KvBlock
   }
 }
 
-void RadixPrefixCache::pin(const std::string& key, std::span<const int32_t> tokens,
-                           std::chrono::seconds ttl) {
-  const auto until = Clock::now() + ttl;
-  std::lock_guard lock(mutex_);
-  std::erase_if(pins_, [&](const auto& pin) { return pin.second <= Clock::now(); });
-  pins_[key] = until;
+void RadixPrefixCache::mark_pinned_locked(std::span<const int32_t> tokens, Clock::time_point until,
+                                          bool raise) {
   const Walk w = walk_locked(tokens);
   const size_t used = pool_->blocks_for(usable_length(w.n_tokens, int64_t(tokens.size())));
   for (size_t i = 0; i < used; ++i)
-    w.path[i]->pinned_until = std::max(w.path[i]->pinned_until, until);
+    w.path[i]->pinned_until = raise ? std::max(w.path[i]->pinned_until, until) : until;
+}
+
+void RadixPrefixCache::pin(const std::string& key, std::span<const int32_t> tokens,
+                           Clock::duration ttl) {
+  const auto now = Clock::now();
+  const auto until = now + ttl;
+  std::lock_guard lock(mutex_);
+  std::erase_if(pins_, [&](const auto& pin) { return pin.second.until <= now; });
+  auto it = pins_.find(key);
+  if (it == pins_.end()) {
+    pins_.emplace(key, Pin{{tokens.begin(), tokens.end()}, until});
+    mark_pinned_locked(tokens, until, true);
+    return;
+  }
+  // The key's earlier pin is replaced, not extended: unpin its blocks, then let every pin
+  // (this one included) mark its blocks again, as blocks may be shared by several keys.
+  mark_pinned_locked(it->second.tokens, Clock::time_point{}, false);
+  it->second = Pin{{tokens.begin(), tokens.end()}, until};
+  for (const auto& [name, pin] : pins_) mark_pinned_locked(pin.tokens, pin.until, true);
 }
 
 bool RadixPrefixCache::evictable(const Node* node, Clock::time_point now,

@@ -101,8 +101,9 @@ class RadixPrefixCache {
   void insert(std::span<const int32_t> tokens, std::span<KvBlock* const> blocks);
 
   // Keeps the cached part of `tokens` from eviction until `ttl` from now, unless nothing else
-  // can be evicted. `key` names the pin (pinning a key again extends the protection).
-  void pin(const std::string& key, std::span<const int32_t> tokens, std::chrono::seconds ttl);
+  // can be evicted. `key` names the pin: pinning a key again replaces its tokens and expiry
+  // (a shorter TTL shortens it); a block stays pinned while any unexpired key covers it.
+  void pin(const std::string& key, std::span<const int32_t> tokens, Clock::duration ttl);
 
   // Evicts up to n unreferenced blocks, least recently used leaves first; returns how many.
   size_t evict(size_t n_blocks);
@@ -131,6 +132,8 @@ class RadixPrefixCache {
   Node* add_child_locked(Node* parent, std::span<const int32_t> tokens, KvBlock* block);
   void remove_leaf_locked(Node* node);
   size_t evict_locked(size_t n_blocks, bool include_pinned);
+  // Sets pinned_until of the cached blocks of `tokens` (at most `until` lower when `raise`).
+  void mark_pinned_locked(std::span<const int32_t> tokens, Clock::time_point until, bool raise);
   bool evictable(const Node* node, Clock::time_point now, bool include_pinned) const;
 
   std::shared_ptr<KvBlockPool> pool_;
@@ -142,7 +145,11 @@ class RadixPrefixCache {
   std::set<std::pair<uint64_t, Node*>> leaves_;  // by last use, oldest first
   uint64_t tick_ = 0;
   size_t n_nodes_ = 0;
-  std::unordered_map<std::string, Clock::time_point> pins_;
+  struct Pin {
+    std::vector<int32_t> tokens;
+    Clock::time_point until;
+  };
+  std::unordered_map<std::string, Pin> pins_;  // unexpired ones (expired are dropped on pin())
   PrefixCacheStats counters_;
 };
 

@@ -147,6 +147,52 @@ TEST_F(RadixCache, PinnedPrefixesAreEvictedLast) {
   cache.pin("expired", a, std::chrono::seconds(0));
 }
 
+// A pin protects its blocks until its TTL runs out; pinning a key again replaces its expiry
+// (shorter too) and its tokens, while blocks another unexpired key covers stay pinned.
+TEST_F(RadixCache, PinsExpireAndARepinReplacesTheKeysExpiry) {
+  using namespace std::chrono_literals;
+  auto pool = std::make_shared<KvBlockPool>(test::tiny_attention_config(), GgmlType::F16, 4);
+  RadixPrefixCache cache(pool);
+  const auto a = seq(10, 8), b = seq(20, 8), c = seq(30, 8);
+  for (const auto* t : {&a, &b, &c}) {
+    auto blocks = blocks_recording(*pool, *t);
+    cache.insert(*t, blocks);
+    release_all(*pool, blocks);
+  }
+  // a is the least recently used: without a pin it goes first.
+  cache.pin("short", a, 50ms);
+  EXPECT_EQ(cache.stats().pinned_blocks, 2u);
+  std::this_thread::sleep_for(120ms);
+  EXPECT_EQ(cache.stats().pinned_blocks, 0u);
+  EXPECT_EQ(cache.evict(2), 2u);
+  EXPECT_EQ(cache.cached_length(a), 0);
+  EXPECT_EQ(cache.cached_length(b), 8);
+
+  // A long pin shortened by pinning the same key again.
+  cache.pin("system", b, 1h);
+  cache.pin("system", b, 50ms);
+  std::this_thread::sleep_for(120ms);
+  EXPECT_EQ(cache.stats().pinned_blocks, 0u);
+  EXPECT_EQ(cache.evict(2), 2u);  // b is now the oldest unpinned leaf
+  EXPECT_EQ(cache.cached_length(b), 0);
+  EXPECT_EQ(cache.cached_length(c), 8);
+
+  // Two keys share c's blocks: shortening one leaves the other's protection.
+  cache.pin("x", c, 1h);
+  cache.pin("y", c, 1h);
+  cache.pin("x", c, 1ms);
+  std::this_thread::sleep_for(20ms);
+  EXPECT_EQ(cache.stats().pinned_blocks, 2u);
+  // A key pinned to other tokens moves: c keeps only y's pin, and y moving frees c.
+  insert(cache, a);
+  cache.pin("y", a, 1h);
+  EXPECT_EQ(cache.stats().pinned_blocks, 2u);  // a's blocks only
+  cache.lookup(a, 8);                          // a most recent but pinned; c older and free
+  EXPECT_EQ(cache.evict(2), 2u);
+  EXPECT_EQ(cache.cached_length(c), 0);
+  EXPECT_EQ(cache.cached_length(a), 8);
+}
+
 TEST_F(RadixCache, ClearKeepsOnlyBlocksInUse) {
   RadixPrefixCache cache(pool_);
   insert(cache, seq(1, 9));
