@@ -7,6 +7,7 @@
 // Thread-safe: many matchers may share one CompiledGrammar.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -32,9 +33,11 @@ class CompiledGrammar {
 
   // Token classification for stack tops at the sorted byte-set `positions` sharing one caller
   // (computed on first use). With `caller_pos` (the caller's rule-call position) the caller's
-  // frame is studied too.
+  // frame is studied too. With `max_uncertain`, the study may give up (PositionTokenMasks::
+  // gave_up) when more tokens than that are uncertain.
   const PositionTokenMasks& masks_for(std::span<const uint32_t> positions,
-                                      std::optional<uint32_t> caller_pos) const;
+                                      std::optional<uint32_t> caller_pos,
+                                      size_t max_uncertain = SIZE_MAX) const;
 
   // Schema keywords this grammar does not enforce (checked by validating the finished output).
   std::vector<std::string> unenforced;

@@ -8,6 +8,8 @@ namespace ruvllm::structured {
 namespace {
 // Above this many distinct undecided suffixes, a position is studied together with its caller.
 constexpr size_t kDeepenAboveSuffixes = 32;
+// A study alone that finds more uncertain tokens than this stops early: it would end up deepened.
+constexpr size_t kGiveUpAboveUncertain = 1024;
 }  // namespace
 
 GrammarMatcher::GrammarMatcher(std::shared_ptr<const CompiledGrammar> grammar)
@@ -125,9 +127,11 @@ void GrammarMatcher::fill_next_token_mask(uint32_t* words) {
     for (; g < groups_.size() && groups_[g].first == caller; ++g)
       positions_.push_back(groups_[g].second);
     // Study the group alone, or with its caller when alone leaves too much undecided.
-    const PositionTokenMasks* masks = &grammar_->masks_for(positions_, std::nullopt);
+    const bool can_deepen = caller > StackPool::kUnknownCaller;
+    const PositionTokenMasks* masks = &grammar_->masks_for(
+        positions_, std::nullopt, can_deepen ? kGiveUpAboveUncertain : SIZE_MAX);
     uint32_t resume = caller;
-    if (masks->suffixes.size() > kDeepenAboveSuffixes && caller > StackPool::kUnknownCaller) {
+    if (can_deepen && (masks->gave_up || masks->suffixes.size() > kDeepenAboveSuffixes)) {
       masks = &grammar_->masks_for(positions_, pool_.pos(caller));
       resume = pool_.parent(caller);
     }

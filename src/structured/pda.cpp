@@ -43,12 +43,13 @@ void Pda::compute_follow_sets() {
     }
     return changed;
   };
-  // FIRST sets and nullability.
+  // FIRST sets and nullability. Rules tend to be defined before the rules they call, so FIRST
+  // (which flows from callee to caller) converges in fewer sweeps visiting rules last to first.
   std::vector<ByteSet> first(n);
   std::vector<bool> nullable(n, false);
   for (bool changed = true; changed;) {
     changed = false;
-    for (uint32_t r = 0; r < n; ++r) {
+    for (uint32_t r = static_cast<uint32_t>(n); r-- > 0;) {
       for (uint32_t p : alt_starts_[r]) {
         for (;; ++p) {
           if (kind_[p] == Kind::kEnd) {

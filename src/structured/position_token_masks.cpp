@@ -1,7 +1,7 @@
 #include "structured/position_token_masks.h"
 
 #include <algorithm>
-#include <map>
+#include <bit>
 #include <unordered_map>
 
 namespace ruvllm::structured {
@@ -31,7 +31,7 @@ class FrontierAutomaton {
   }
 
   uint32_t next(uint32_t state, uint8_t byte) {
-    int32_t& slot = transitions_[size_t{state} * 256 + byte];
+    const int32_t slot = transitions_[size_t{state} * 256 + byte];
     if (slot >= 0) return static_cast<uint32_t>(slot);
     stepper_.advance(states_[state].tops, byte, scratch_);
     const uint32_t id = intern(scratch_);
@@ -40,6 +40,10 @@ class FrontierAutomaton {
   }
 
   const PdaFrontier& operator[](uint32_t state) const { return states_[state]; }
+  // Compact copies of two frontier properties, so the hot loop reads one byte per step.
+  bool dead(uint32_t state) const { return flags_[state] & kDead; }
+  bool left_rule(uint32_t state) const { return flags_[state] & kLeftRule; }
+  size_t num_states() const { return states_.size(); }
 
  private:
   uint32_t intern(PdaFrontier f) {
@@ -48,6 +52,8 @@ class FrontierAutomaton {
     key += static_cast<char>(f.accepting | (f.left_rule << 1));
     auto [it, fresh] = index_.emplace(std::move(key), static_cast<uint32_t>(states_.size()));
     if (fresh) {
+      flags_.push_back(
+          static_cast<uint8_t>((f.dead() ? kDead : 0) | (f.left_rule ? kLeftRule : 0)));
       states_.push_back(std::move(f));
       transitions_.resize(states_.size() * 256, -1);
     }
@@ -60,6 +66,8 @@ class FrontierAutomaton {
   std::vector<PdaFrontier> states_;
   std::unordered_map<std::string, uint32_t> index_;
   std::vector<int32_t> transitions_;
+  std::vector<uint8_t> flags_;
+  static constexpr uint8_t kDead = 1, kLeftRule = 2;
 };
 
 }  // namespace
@@ -73,7 +81,8 @@ PositionTokenMasks compute_position_token_masks(const Pda& pda, uint32_t pos,
 
 PositionTokenMasks compute_position_token_masks(const Pda& pda, std::span<const uint32_t> positions,
                                                 std::optional<uint32_t> caller_pos,
-                                                const TokenVocabulary& vocab) {
+                                                const TokenVocabulary& vocab,
+                                                size_t max_uncertain) {
   FrontierAutomaton automaton(pda);
   const auto& ids = vocab.sorted_ids();
   const auto& lcp = vocab.sorted_lcp();
@@ -93,46 +102,57 @@ PositionTokenMasks compute_position_token_masks(const Pda& pda, std::span<const 
   size_t valid = 0;  // at[0..valid] describe the current prefix
 
   std::vector<int32_t> accepted;
+  // Uncertain tokens with the byte ranges of their remaining suffixes (views into the
+  // vocabulary's sorted byte buffer, so no copies are made until the suffixes are deduplicated).
   struct Uncertain {
     int32_t id;
-    std::vector<std::string> tails;
+    uint32_t first_tail;
+    uint32_t num_tails;
   };
   std::vector<Uncertain> uncertain;
+  std::vector<std::string_view> tails;
 
   // Records token `id` as uncertain when the studied frames could be left before one of its
   // remaining bytes (and that byte can follow them); otherwise it is rejected (not recorded).
-  auto classify_rest = [&](int32_t id, const std::string& t, size_t depth_limit) {
-    Uncertain u{id, {}};
+  auto classify_rest = [&](int32_t id, std::string_view t, size_t depth_limit) {
+    const auto first = static_cast<uint32_t>(tails.size());
     for (size_t d = 1; d < depth_limit && d < t.size(); ++d) {
-      if (automaton[at[d]].left_rule && follow.contains(static_cast<uint8_t>(t[d]))) {
-        u.tails.push_back(t.substr(d));
+      if (automaton.left_rule(at[d]) && follow.contains(static_cast<uint8_t>(t[d]))) {
+        tails.push_back(t.substr(d));
       }
     }
-    if (!u.tails.empty()) uncertain.push_back(std::move(u));
+    const auto n = static_cast<uint32_t>(tails.size()) - first;
+    if (n) uncertain.push_back({id, first, n});
   };
 
+  // Walk the vocabulary in sorted order (a trie in array form): token i shares its first lcp[i]
+  // bytes with token i-1, so only the bytes after them are stepped. After a token that died, the
+  // walk jumps past the dead prefix's subtree, whose next token shares fewer bytes than `valid`.
+  at.resize(vocab.max_token_bytes() + 1);
   for (size_t i = 0; i < ids.size();) {
-    const int32_t id = ids[i];
-    const std::string& t = vocab.bytes(id);
+    if (uncertain.size() > max_uncertain) {
+      PositionTokenMasks out;
+      out.gave_up = true;
+      out.suffix_begin.push_back(0);
+      return out;
+    }
+    const std::string_view t = vocab.sorted_token(i);
     size_t d = std::min<size_t>(i == 0 ? 0 : lcp[i], valid);
     bool died = false;
+    uint32_t state = at[d];
     while (d < t.size()) {
-      if (at.size() < d + 2) at.resize(d + 2);
-      at[d + 1] = automaton.next(at[d], static_cast<uint8_t>(t[d]));
-      ++d;
-      if (automaton[at[d]].dead()) {
+      state = automaton.next(state, static_cast<uint8_t>(t[d]));
+      at[++d] = state;
+      if (automaton.dead(state)) {
         died = true;
         break;
       }
     }
     valid = d;
     if (!died) {
-      const PdaFrontier& end = automaton[at[d]];
-      if (!end.tops.empty() || end.left_rule || end.accepting) {
-        accepted.push_back(id);
-      } else {
-        classify_rest(id, t, t.size());
-      }
+      // The walk stops at a dead frontier, so this one is alive: some path consumed every byte
+      // inside the studied frames (or ended them exactly), whatever the caller does next.
+      accepted.push_back(ids[i]);
       ++i;
       continue;
     }
@@ -140,9 +160,9 @@ PositionTokenMasks compute_position_token_masks(const Pda& pda, std::span<const 
     const size_t dead_len = d;
     const size_t end = vocab.subtree_end(i, dead_len);
     bool any_left = false;
-    for (size_t k = 1; k < dead_len; ++k) any_left |= automaton[at[k]].left_rule;
+    for (size_t k = 1; k < dead_len; ++k) any_left |= automaton.left_rule(at[k]);
     if (any_left) {
-      for (size_t j = i; j < end; ++j) classify_rest(ids[j], vocab.bytes(ids[j]), dead_len);
+      for (size_t j = i; j < end; ++j) classify_rest(ids[j], vocab.sorted_token(j), dead_len);
     }
     i = end;
   }
@@ -151,38 +171,45 @@ PositionTokenMasks compute_position_token_masks(const Pda& pda, std::span<const 
   const size_t n_rejected = ids.size() - accepted.size() - uncertain.size();
   out.lists_rejected = n_rejected < accepted.size();
   if (out.lists_rejected) {
-    std::vector<bool> decided(vocab.size(), false);
-    for (int32_t id : accepted) decided[id] = true;
-    for (const auto& u : uncertain) decided[u.id] = true;
-    for (int32_t id : ids) {
-      if (!decided[id]) out.listed.push_back(id);
+    // Rejected = producible tokens neither accepted nor uncertain; scanning ids in order gives
+    // the list sorted.
+    std::vector<uint32_t> decided(vocab.normal_mask());
+    for (int32_t id : accepted) decided[id / 32] &= ~(1u << (id % 32));
+    for (const auto& u : uncertain) decided[u.id / 32] &= ~(1u << (u.id % 32));
+    for (size_t w = 0; w < decided.size(); ++w) {
+      for (uint32_t bits = decided[w]; bits; bits &= bits - 1) {
+        out.listed.push_back(static_cast<int32_t>(w * 32 + std::countr_zero(bits)));
+      }
     }
   } else {
     out.listed = std::move(accepted);
+    std::sort(out.listed.begin(), out.listed.end());
   }
-  std::sort(out.listed.begin(), out.listed.end());
 
-  std::map<std::string, uint32_t> suffix_index;
-  for (const auto& u : uncertain) {
-    for (const auto& tail : u.tails) suffix_index.emplace(tail, 0);
-  }
-  uint32_t n = 0;
-  for (auto& [s, idx] : suffix_index) {
-    idx = n++;
+  // Distinct suffixes in sorted order, each with its common prefix with the one before.
+  std::vector<std::string_view> distinct(tails);
+  std::sort(distinct.begin(), distinct.end());
+  distinct.erase(std::unique(distinct.begin(), distinct.end()), distinct.end());
+  out.suffixes.reserve(distinct.size());
+  for (size_t k = 0; k < distinct.size(); ++k) {
     size_t common = 0;
-    if (!out.suffixes.empty()) {
-      const std::string& prev = out.suffixes.back();
-      while (common < prev.size() && common < s.size() && prev[common] == s[common]) ++common;
+    if (k > 0) {
+      const std::string_view prev = distinct[k - 1], cur = distinct[k];
+      while (common < prev.size() && common < cur.size() && prev[common] == cur[common]) ++common;
     }
-    out.suffixes.push_back(s);
+    out.suffixes.emplace_back(distinct[k]);
     out.suffix_lcp.push_back(static_cast<uint16_t>(std::min<size_t>(common, 0xFFFF)));
   }
   std::sort(uncertain.begin(), uncertain.end(),
             [](const Uncertain& a, const Uncertain& b) { return a.id < b.id; });
+  out.uncertain_ids.reserve(uncertain.size());
   for (const auto& u : uncertain) {
     out.uncertain_ids.push_back(u.id);
     out.suffix_begin.push_back(static_cast<uint32_t>(out.suffix_of.size()));
-    for (const auto& tail : u.tails) out.suffix_of.push_back(suffix_index.at(tail));
+    for (uint32_t k = u.first_tail; k < u.first_tail + u.num_tails; ++k) {
+      const auto it = std::lower_bound(distinct.begin(), distinct.end(), tails[k]);
+      out.suffix_of.push_back(static_cast<uint32_t>(it - distinct.begin()));
+    }
   }
   out.suffix_begin.push_back(static_cast<uint32_t>(out.suffix_of.size()));
   return out;

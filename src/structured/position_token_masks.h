@@ -24,6 +24,9 @@
 namespace ruvllm::structured {
 
 struct PositionTokenMasks {
+  // The study stopped early because more than its `max_uncertain` tokens were uncertain; the
+  // lists are then empty and must not be used (the matcher studies the caller's frame too).
+  bool gave_up = false;
   bool lists_rejected = false;  // `listed` holds rejected ids (else accepted ids)
   std::vector<int32_t> listed;  // sorted token ids
   // Uncertain tokens: uncertain_ids[i] is allowed when any suffix in
@@ -45,8 +48,11 @@ PositionTokenMasks compute_position_token_masks(const Pda& pda, uint32_t pos,
                                                 const TokenVocabulary& vocab);
 // The same for a group of positions that share one caller (stack tops with the same parent):
 // the group is studied as one frontier, so the matcher does one mask operation per group.
+// Gives up (see `gave_up`) once more than `max_uncertain` tokens are uncertain: where nearly every
+// token can leave the rule, a study without the caller is wasted work.
 PositionTokenMasks compute_position_token_masks(const Pda& pda, std::span<const uint32_t> positions,
                                                 std::optional<uint32_t> caller_pos,
-                                                const TokenVocabulary& vocab);
+                                                const TokenVocabulary& vocab,
+                                                size_t max_uncertain = SIZE_MAX);
 
 }  // namespace ruvllm::structured

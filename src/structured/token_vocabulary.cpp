@@ -33,6 +33,12 @@ TokenVocabulary::TokenVocabulary(std::vector<std::string> bytes, std::vector<boo
   fingerprint_ = h;
   std::sort(sorted_.begin(), sorted_.end(),
             [&](int32_t a, int32_t b) { return bytes_[a] < bytes_[b]; });
+  sorted_offset_.reserve(sorted_.size() + 1);
+  for (int32_t id : sorted_) {
+    sorted_offset_.push_back(static_cast<uint32_t>(sorted_bytes_.size()));
+    sorted_bytes_ += bytes_[id];
+  }
+  sorted_offset_.push_back(static_cast<uint32_t>(sorted_bytes_.size()));
   lcp_.assign(sorted_.size(), 0);
   for (size_t i = 1; i < sorted_.size(); ++i) {
     const std::string& a = bytes_[sorted_[i - 1]];
@@ -45,6 +51,7 @@ TokenVocabulary::TokenVocabulary(std::vector<std::string> bytes, std::vector<boo
   // the nearest index to the right whose lcp is below that depth.
   size_t max_len = 0;
   for (int32_t id : sorted_) max_len = std::max(max_len, bytes_[id].size());
+  max_token_bytes_ = max_len;
   std::vector<uint32_t> next_below(max_len + 2, static_cast<uint32_t>(sorted_.size()));
   subtree_offset_.resize(sorted_.size());
   size_t total = 0;

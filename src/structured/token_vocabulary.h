@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace ruvllm {
@@ -39,11 +40,21 @@ class TokenVocabulary {
   // prefix with the previous one in that order (0 for the first).
   const std::vector<int32_t>& sorted_ids() const { return sorted_; }
   const std::vector<uint16_t>& sorted_lcp() const { return lcp_; }
+  // The bytes of the i-th token in sorted order. They are stored back to back in that order, so
+  // a walk over the sorted vocabulary reads memory sequentially instead of jumping between the
+  // per-id strings (one cache miss per token otherwise dominates the walk).
+  std::string_view sorted_token(size_t i) const {
+    return std::string_view(sorted_bytes_)
+        .substr(sorted_offset_[i], sorted_offset_[i + 1] - sorted_offset_[i]);
+  }
   // The first sorted index after i whose token does not share the first `depth` bytes of token
   // i (1 <= depth <= its length): tokens i..end-1 form the trie subtree below that prefix.
   uint32_t subtree_end(size_t i, size_t depth) const {
     return subtree_end_[subtree_offset_[i] + depth - 1];
   }
+
+  // The length of the longest non-special token.
+  size_t max_token_bytes() const { return max_token_bytes_; }
 
   // Words of a token mask over this vocabulary (bit id set = token allowed).
   size_t mask_words() const { return (bytes_.size() + 31) / 32; }
@@ -59,6 +70,9 @@ class TokenVocabulary {
   std::vector<int32_t> eog_;
   std::vector<int32_t> sorted_;
   std::vector<uint16_t> lcp_;
+  std::string sorted_bytes_;
+  std::vector<uint32_t> sorted_offset_;  // sorted_.size() + 1 entries
+  size_t max_token_bytes_ = 0;
   std::vector<uint32_t> subtree_offset_;
   std::vector<uint32_t> subtree_end_;
   std::vector<uint32_t> normal_mask_;

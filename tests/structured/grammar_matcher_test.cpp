@@ -173,5 +173,29 @@ list ::= "[" (list ("," list)*)? "]")",
   EXPECT_TRUE(m.can_terminate());
 }
 
+// From inside `inner`, more than a thousand tokens can leave it after their first byte, so the
+// study of `inner` alone gives up and the matcher studies it together with its caller.
+TEST(GrammarMatcher, PositionsWhereMostTokensLeaveTheRuleStayCorrect) {
+  std::vector<std::string> tokens = {"<", ">", "a", "b", "q", "7", "<a", "z>"};
+  for (char x = 'a'; x <= 'z'; ++x) {
+    for (char y = 'a'; y <= 'z'; ++y) {
+      for (char digit : {'0', '1', '2'}) tokens.push_back(std::string{x, y, digit});
+    }
+    tokens.push_back(std::string{x, '9', '>'});
+  }
+  auto vocab = make_vocab(tokens);
+  auto g = compile(R"(root ::= "<" inner rest ">"
+inner ::= [a-z]*
+rest ::= [0-9] [a-z0-9]*)",
+                   vocab);
+  GrammarMatcher m(g);
+  for (const char* piece : {"<", "a", "ab0", "ab1", "z>"}) {
+    expect_mask_matches_brute_force(m);
+    if (HasFatalFailure()) return;
+    ASSERT_TRUE(m.accept_bytes(piece)) << piece;
+  }
+  EXPECT_TRUE(m.can_terminate());
+}
+
 }  // namespace
 }  // namespace ruvllm::structured
