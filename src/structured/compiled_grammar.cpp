@@ -1,6 +1,5 @@
 #include "structured/compiled_grammar.h"
 
-#include <algorithm>
 #include <unordered_map>
 
 namespace ruvllm::structured {
@@ -51,82 +50,9 @@ void clear_shared_position_mask_cache() {
   SharedMaskCache::instance().clear();
 }
 
-namespace {
-
-inline uint64_t mix(uint64_t h, uint64_t v) {
-  h ^= v + 0x9E3779B97F4A7C15ull + (h << 6) + (h >> 2);
-  h *= 0xFF51AFD7ED558CCDull;
-  return h ^ (h >> 33);
-}
-
-// Bounds the work of `rule_colors` (rounds times positions); past it the caller falls back to
-// hashing each position's reachable rules on demand.
-constexpr size_t kMaxRefinementWork = size_t{4} << 20;
-
-// Colour refinement over the rules: a rule's colour starts as the shape of its body (byte sets,
-// calls, alternatives) and is refined by the colours of the rules it calls until no class splits.
-// Rules of one final colour unfold into the same infinite grammar, so every position at one
-// offset inside them accepts the same token bytes: the same thing Pda::structural_hash tells by
-// walking everything reachable, but for all positions in a few passes over the grammar instead
-// of one walk per position (which took seconds on schemas with thousands of rules). Returns
-// an empty vector when the refinement does not settle within kMaxRefinementWork.
-std::vector<uint64_t> rule_colors(const Pda& pda) {
-  const size_t n = pda.num_rules();
-  std::vector<uint64_t> color(n, 0), next(n), sorted;
-  auto body = [&](uint32_t r, bool with_callees) {
-    uint64_t h = mix(0xA17, pda.alternatives(r).size());
-    for (uint32_t start : pda.alternatives(r)) {
-      for (uint32_t p = start;; ++p) {
-        const Pda::Kind kind = pda.kind(p);
-        if (kind == Pda::Kind::kEnd) {
-          h = mix(h, 0xE4D);
-          break;
-        }
-        if (kind == Pda::Kind::kBytes) {
-          for (uint64_t w : pda.byte_set(p).words) h = mix(h, w);
-        } else {
-          h = mix(h, 0xCA11 ^ (with_callees ? color[pda.callee(p)] : 0));
-        }
-      }
-    }
-    return h;
-  };
-  auto count_classes = [&](const std::vector<uint64_t>& c) {
-    sorted = c;
-    std::sort(sorted.begin(), sorted.end());
-    return static_cast<size_t>(std::unique(sorted.begin(), sorted.end()) - sorted.begin());
-  };
-  for (uint32_t r = 0; r < n; ++r) color[r] = body(r, false);
-  size_t classes = count_classes(color);
-  const size_t max_rounds = kMaxRefinementWork / std::max<size_t>(1, pda.num_positions() + n);
-  for (size_t round = 0; round <= max_rounds; ++round) {
-    // Each new colour includes the old one, so classes only split; an unchanged count means
-    // the partition is stable.
-    for (uint32_t r = 0; r < n; ++r) next[r] = mix(color[r], body(r, true));
-    color.swap(next);
-    const size_t now = count_classes(color);
-    if (now == classes) return color;
-    classes = now;
-  }
-  return {};
-}
-
-}  // namespace
-
 CompiledGrammar::CompiledGrammar(const Grammar& grammar,
                                  std::shared_ptr<const TokenVocabulary> vocab)
-    : pda_(grammar), vocab_(std::move(vocab)), structural_hashes_(pda_.num_positions(), 0) {
-  const std::vector<uint64_t> colors = rule_colors(pda_);
-  if (colors.empty()) return;  // structural_hash() hashes positions one by one instead
-  for (uint32_t r = 0; r < pda_.num_rules(); ++r) {
-    const auto& alts = pda_.alternatives(r);
-    if (alts.empty()) continue;
-    // A rule's positions are contiguous: its alternatives, each closed by an end marker.
-    for (uint32_t p = alts.front(); p < pda_.num_positions() && pda_.rule_of(p) == r; ++p) {
-      structural_hashes_[p] = mix(colors[r], p - alts.front()) | 1;
-    }
-  }
-}
+    : pda_(grammar), vocab_(std::move(vocab)), structural_hashes_(pda_.num_positions(), 0) {}
 
 uint64_t CompiledGrammar::structural_hash(uint32_t pos) const {
   // Called with mutex_ held.
