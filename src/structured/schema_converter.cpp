@@ -56,10 +56,17 @@ const BaseRule kBaseRules[] = {
     // The body of a string up to and including its closing quote, as one right-recursive rule
     // so a token inside a string never leaves it (which keeps token masks context-free).
     {"jstr-body", "[^\"\\\\\\x00-\\x1F] jstr-body | \"\\\\\" jesc jstr-body | \"\\\"\"", {"jesc"}},
-    {"jesc", "[\"\\\\/bfnrt] | \"u\" [0-9a-fA-F]{4}", {}},
+    // \u escapes of UTF-16 surrogates only as a high-low pair: a lone surrogate is valid JSON
+    // text that most JSON parsers (nlohmann, Python with strict UTF-8) reject.
+    {"jesc",
+     "[\"\\\\/bfnrt] | \"u\" ([0-9a-cA-CeEfF] [0-9a-fA-F]{3} | [dD] [0-7] [0-9a-fA-F]{2} | "
+     "[dD] [89abAB] [0-9a-fA-F]{2} \"\\\\u\" [dD] [c-fC-F] [0-9a-fA-F]{2})",
+     {}},
     {"jchar", "[^\"\\\\\\x00-\\x1F] | \"\\\\\" jesc", {"jesc"}},
-    {"number", "\"-\"? (\"0\" | [1-9] [0-9]*) (\".\" [0-9]+)? ([eE] [-+]? [0-9]+)?", {}},
-    {"integer", "\"-\"? (\"0\" | [1-9] [0-9]*) (\".\" \"0\"+)?", {}},
+    // At most 20 integer digits and 2 exponent digits: every number stays a finite double
+    // (JSON parsers such as nlohmann's reject numbers that overflow).
+    {"number", "\"-\"? (\"0\" | [1-9] [0-9]{0,19}) (\".\" [0-9]+)? ([eE] [-+]? [0-9]{1,2})?", {}},
+    {"integer", "\"-\"? (\"0\" | [1-9] [0-9]{0,19}) (\".\" \"0\"+)?", {}},
     {"boolean", "\"true\" | \"false\"", {}},
     {"null", "\"null\"", {}},
 };
