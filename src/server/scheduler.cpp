@@ -46,6 +46,7 @@ Scheduler::Scheduler(std::shared_ptr<const Model> model, const Tokenizer& tokeni
   for (Slot& slot : slots_) slot.session = std::make_unique<Session>(model_, session_params, pool);
   n_ctx_ = slots_[0].session->n_ctx();
   batch_.reserve(slots_.size());
+  prefilling_.reserve(slots_.size());
   if (metrics_) {
     metrics_->slots.set(double(slots_.size()));
     metrics_->kv_cache_cells.set(double(n_ctx_) * double(slots_.size()));
@@ -177,6 +178,7 @@ void Scheduler::admit_locked() {
     slot->cached = int64_t(reuse);
     slot->generated = 0;
     slot->next_token = -1;
+    slot->skipped_steps = 0;
     slot->logprobs.clear();
     slot->sampler.emplace(slot->job.sampling, int32_t(session.n_vocab()));
     for (int32_t t : slot->job.prompt) slot->sampler->accept(t);
@@ -199,12 +201,14 @@ void Scheduler::admit_locked() {
 
 bool Scheduler::step() {
   batch_.clear();
+  prefilling_.clear();
   bool any = false;
   for (Slot& slot : slots_) {
     if (!slot.busy) continue;
     any = true;
     advance(slot);
   }
+  schedule_prefill();
   run_batch();
   if (metrics_) {
     double used = 0;
@@ -232,7 +236,7 @@ void Scheduler::advance(Slot& slot) {
   }
   try {
     if (slot.prompt_done < slot.job.prompt.size()) {
-      prefill(slot);
+      prefilling_.push_back(&slot);
     } else {
       sample(slot);
     }
@@ -241,11 +245,33 @@ void Scheduler::advance(Slot& slot) {
   }
 }
 
-void Scheduler::prefill(Slot& slot) {
-  const size_t n =
-      std::min<size_t>(size_t(params_.prefill_chunk), slot.job.prompt.size() - slot.prompt_done);
-  batch_.push_back(
-      {&slot, std::span<const int32_t>(slot.job.prompt.data() + slot.prompt_done, n), true});
+void Scheduler::schedule_prefill() {
+  if (prefilling_.empty()) return;
+  const auto remaining = [](const Slot* s) { return s->job.prompt.size() - s->prompt_done; };
+  std::sort(prefilling_.begin(), prefilling_.end(), [&](const Slot* a, const Slot* b) {
+    const bool a_starved = a->skipped_steps >= kMaxSkippedSteps;
+    const bool b_starved = b->skipped_steps >= kMaxSkippedSteps;
+    if (a_starved != b_starved) return a_starved;
+    if (a_starved && a->skipped_steps != b->skipped_steps)
+      return a->skipped_steps > b->skipped_steps;
+    if (remaining(a) != remaining(b)) return remaining(a) < remaining(b);
+    return a->started < b->started;
+  });
+  // The decode tokens (already in batch_) take their share of the pass; many generating slots
+  // still leave prompts a quarter of it, so admitted prompts keep moving.
+  const int64_t chunk = params_.prefill_chunk;
+  size_t room = size_t(std::max(chunk - int64_t(batch_.size()), std::max<int64_t>(1, chunk / 4)));
+  for (Slot* slot : prefilling_) {
+    if (room == 0) {
+      ++slot->skipped_steps;
+      continue;
+    }
+    const size_t n = std::min(room, remaining(slot));
+    batch_.push_back(
+        {slot, std::span<const int32_t>(slot->job.prompt.data() + slot->prompt_done, n), true});
+    slot->skipped_steps = 0;
+    room -= n;
+  }
 }
 
 void Scheduler::prefilled(Slot& slot, size_t n) {

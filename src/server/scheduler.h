@@ -2,11 +2,14 @@
 //
 // Requests wait in a bounded queue (submit() answers 429 when it is full) and are admitted into
 // free slots between steps. Each slot owns a runtime Session (its own KV cache). One scheduler
-// thread runs steps; in each step every active slot advances by one unit of work:
-//   - a slot still evaluating its prompt evaluates the next chunk of at most `prefill_chunk`
-//     tokens, so a long prompt never stalls the other slots for more than one chunk;
-//   - a generating slot samples one token from its last logits, streams its text (through the
-//     tokenizer's StreamDecoder and the runtime's StopStringFilter) and evaluates that token.
+// thread runs steps; a step is one forward pass of at most `prefill_chunk` tokens:
+//   - every generating slot samples one token from its last logits, streams its text (through
+//     the tokenizer's StreamDecoder and the runtime's StopStringFilter) and evaluates that token;
+//   - the rest of the step's tokens go to slots still evaluating their prompts, the shortest
+//     remaining prompt first: a cache hit's short suffix (or a short prompt) is not held up
+//     behind long cold prompts, several of them share one pass, and a long prompt never stalls
+//     the generating slots for more than one pass. A prompt passed over for
+//     kMaxSkippedSteps steps in a row goes first, so none starves.
 // With a grammar, each sample is masked by the slot's GrammarMatcher (src/structured); when the
 // token budget (max_tokens, context) is about to run out inside an unfinished grammar, the
 // shortest completion is written instead, so constrained answers end well-formed.
@@ -56,7 +59,7 @@ struct SchedulerParams {
   int n_slots = 1;              // parallel sequences
   int64_t n_ctx = 0;            // context per slot (0: min(model context, 4096))
   size_t max_queue = 64;        // requests waiting for a slot before submit() refuses
-  int64_t prefill_chunk = 256;  // prompt tokens evaluated per step per slot
+  int64_t prefill_chunk = 256;  // tokens evaluated per step (one forward pass), all slots together
   // KV memory of the slots and the prefix cache together (0: cache::default_cache_bytes(), raised
   // to one full context if smaller). An explicit budget below one context is an Error.
   size_t cache_bytes = 0;
@@ -141,6 +144,7 @@ class Scheduler {
     int64_t cached = 0;      // prompt tokens mapped from the prefix cache
     int32_t generated = 0;
     int32_t next_token = -1;  // sampled, waiting to be evaluated in this step's batch
+    int skipped_steps = 0;    // steps in a row that evaluated none of this slot's prompt
     std::vector<TokenLogprobInfo> logprobs;
     Clock::time_point submitted, started, decode_started;
   };
@@ -149,7 +153,8 @@ class Scheduler {
   void admit_locked();
   bool step();  // false when no slot is busy
   void advance(Slot& slot);
-  void prefill(Slot& slot);
+  // Gives the step's remaining tokens to the prefilling slots (see the file comment).
+  void schedule_prefill();
   void sample(Slot& slot);
   // Samples the slot's next token under its grammar (or lazy grammar triggers); -1 when the
   // grammar is complete and every token it would allow is banned (scheduler_grammar.cpp).
@@ -201,6 +206,8 @@ class Scheduler {
     bool failed = false;
   };
   std::vector<BatchWork> batch_;
+  std::vector<Slot*> prefilling_;  // this step's slots still evaluating their prompts
+  static constexpr int kMaxSkippedSteps = 8;
 
   std::mutex mutex_;
   std::condition_variable wake_;

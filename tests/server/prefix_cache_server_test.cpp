@@ -134,6 +134,23 @@ TEST_F(PrefixCacheScheduler, PinnedPrefixIsKept) {
   EXPECT_GT(s->cache_stats().pinned_blocks, 0u);
 }
 
+// cache_prefix.ttl_seconds is honoured: a pin expires, and pinning the same key again with a
+// shorter TTL shortens it (the key names one pin, not a set of them).
+TEST_F(PrefixCacheScheduler, PinTtlRunsOutAndARepinShortensIt) {
+  auto s = make({});
+  GenerationJob pinned = job(tokens("Tim had a big red truck and a small blue car."), 3);
+  pinned.cache_key = "system";
+  pinned.cache_ttl = std::chrono::hours(1);
+  wait(*s->submit(pinned));
+  const size_t blocks = s->cache_stats().pinned_blocks;
+  EXPECT_GT(blocks, 0u);
+  pinned.cache_ttl = std::chrono::seconds(1);
+  wait(*s->submit(pinned));
+  EXPECT_GE(s->cache_stats().pinned_blocks, blocks);
+  std::this_thread::sleep_for(1200ms);
+  EXPECT_EQ(s->cache_stats().pinned_blocks, 0u);
+}
+
 TEST_F(PrefixCacheScheduler, TightBudgetMakesAdmissionWaitNotFail) {
   SchedulerParams params;
   params.n_slots = 4;
