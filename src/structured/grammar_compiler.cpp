@@ -13,7 +13,7 @@ namespace {
 std::string options_key(const JsonSchemaGrammarOptions& o) {
   return std::to_string(static_cast<int>(o.whitespace)) + "," + std::to_string(o.max_whitespace) +
          "," + std::to_string(o.strict) + "," + std::to_string(o.max_tracked_required) + "," +
-         std::to_string(o.max_counted_repeat);
+         std::to_string(o.max_counted_repeat) + "," + std::to_string(o.ordered_large_objects);
 }
 
 std::string hash_key(const std::string& kind, const std::string& text) {

@@ -7,10 +7,14 @@
 // `unenforced`: the output must be checked by the schema validator afterwards. The grammar never
 // rejects a valid instance because of such a keyword; it may accept some invalid ones.
 //
-// Objects: properties may come in any order. Required properties are tracked exactly when there
-// are at most `max_tracked_required` of them (else "required" is unenforced). When
-// additionalProperties is absent or true, other keys are allowed (any key except the listed
-// ones, whose values must follow their own schemas).
+// Objects: with at most `max_tracked_required` listed properties (under "properties" or
+// "required") they come in any order, each at most once, the required ones always (the grammar
+// tracks the set written so far). With more, either they come in the order the schema lists
+// them, each at most once (`ordered_large_objects`, for generation, where one order suffices),
+// or in any order with only the required ones tracked (at most `max_tracked_required` of them,
+// else "required" is unenforced) and optional keys free to repeat. When additionalProperties is
+// absent or true, other keys are allowed (any key except the listed ones, whose values must
+// follow their own schemas; after the listed ones when those are ordered).
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -27,6 +31,8 @@ struct JsonSchemaGrammarOptions {
   // Throw UnsupportedError instead of listing unenforced keywords.
   bool strict = false;
   int max_tracked_required = 6;
+  // Objects with more listed properties than max_tracked_required: schema order, no repeats.
+  bool ordered_large_objects = false;
   // Longest minLength/maxLength/minItems/maxItems counted exactly; larger bounds are relaxed.
   int max_counted_repeat = 64;
 };

@@ -51,6 +51,16 @@ class SchemaConverter {
   std::string number_schema(const Json& schema, const std::string& path, bool integer);
   std::string array_schema(const Json& schema, const std::string& path);
   std::string object_schema(const Json& schema, const std::string& path);
+  struct ObjectMember {
+    std::string kv;  // rule for "name": value
+    bool required = false;
+  };
+  // The members after "{": each listed member at most once; `extra` (may be empty) is the rule
+  // of members that may repeat (other keys, pattern keys).
+  std::string members_any_order(const std::vector<ObjectMember>& listed, const std::string& extra,
+                                bool non_empty);
+  std::string members_in_order(const std::vector<ObjectMember>& listed, const std::string& extra,
+                               bool non_empty);
   std::string other_key(const std::vector<std::string>& excluded_names, const std::string& path);
 
   // --- references and merging

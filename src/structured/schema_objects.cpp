@@ -1,5 +1,5 @@
-// Objects: members in any order, required members tracked by subset, other keys excluded from
-// the listed names.
+// Objects: listed members at most once (tracked by subset, or in the schema's order), required
+// members always, other keys excluded from the listed names.
 #include <map>
 #include <set>
 
@@ -141,69 +141,121 @@ std::string SchemaConverter::object_schema(const Json& schema, const std::string
       }
     }
   }
-  if (static_cast<int>(required.size()) > options_.max_tracked_required) {
-    note("required (more than " + std::to_string(options_.max_tracked_required) + " names)", path);
-    required.clear();
-  }
-  std::vector<std::string> optional_alts;
-  std::vector<std::string> required_kv;
-  for (const auto& m : listed) {
-    if (std::find(required.begin(), required.end(), m.name) != required.end()) {
-      required_kv.push_back(m.kv);
-    } else {
-      optional_alts.push_back(m.kv);
-    }
-  }
+  std::vector<std::string> extra_alts;  // members that may repeat: other keys, patterns
   if (additional) {
-    optional_alts.push_back(add_rule(
+    extra_alts.push_back(add_rule(
         "kv-other", seq({other_key(listed_names, path), ws(), "\":\"", ws(), *additional})));
   }
-  optional_alts.insert(optional_alts.end(), pattern_members.begin(), pattern_members.end());
-  std::string optional_member;
-  if (!optional_alts.empty()) {
+  extra_alts.insert(extra_alts.end(), pattern_members.begin(), pattern_members.end());
+  std::string extra_member;
+  if (!extra_alts.empty()) {
     std::string body;
-    for (size_t i = 0; i < optional_alts.size(); ++i) body += (i ? " | " : "") + optional_alts[i];
-    optional_member = add_rule("member", body);
+    for (size_t i = 0; i < extra_alts.size(); ++i) body += (i ? " | " : "") + extra_alts[i];
+    extra_member = add_rule("member", body);
   }
   auto min_props = schema.find("minProperties");
   const bool non_empty =
       min_props != schema.end() && min_props->is_number() && min_props->get<double>() >= 1;
   if (non_empty && min_props->get<double>() > 1) note("minProperties", path);
 
-  const std::string close = seq({ws(), "\"}\""});
-  if (required_kv.empty() && optional_member.empty()) {
+  if (listed.empty() && extra_member.empty()) {
     if (non_empty) return "[^\\x00-\\U0010FFFF]";
     return add_rule("object-empty", seq({"\"{\"", ws(), "\"}\""}));
   }
-  // members-S: one or more members, given the required set S seen so far;
-  // after-S: what follows a member.
-  const size_t n_req = required_kv.size();
-  const size_t full = (size_t{1} << n_req) - 1;
+  std::vector<ObjectMember> members;
+  for (const auto& m : listed)
+    members.push_back(
+        {m.kv, std::find(required.begin(), required.end(), m.name) != required.end()});
+  if (static_cast<int>(members.size()) <= options_.max_tracked_required)
+    return members_any_order(members, extra_member, non_empty);
+  if (options_.ordered_large_objects) return members_in_order(members, extra_member, non_empty);
+  // Any order with only the required members tracked: the optional ones join the members that
+  // may repeat (tracking them too would take a rule per subset of all members).
+  if (static_cast<int>(required.size()) > options_.max_tracked_required) {
+    note("required (more than " + std::to_string(options_.max_tracked_required) + " names)", path);
+    for (ObjectMember& m : members) m.required = false;
+  }
+  std::vector<ObjectMember> tracked;
+  std::string repeatable;
+  for (const ObjectMember& m : members) {
+    if (m.required)
+      tracked.push_back(m);
+    else
+      repeatable += (repeatable.empty() ? "" : " | ") + m.kv;
+  }
+  if (!extra_member.empty()) repeatable += (repeatable.empty() ? "" : " | ") + extra_member;
+  if (!repeatable.empty()) repeatable = add_rule("member", repeatable);
+  return members_any_order(tracked, repeatable, non_empty);
+}
+
+// Every listed member at most once, in any order: the rules are indexed by the set of listed
+// members written so far (a bit per member), so a key written once is not offered again.
+std::string SchemaConverter::members_any_order(const std::vector<ObjectMember>& listed,
+                                               const std::string& extra, bool non_empty) {
+  const size_t n = listed.size();
+  const size_t full = (size_t{1} << n) - 1;
+  size_t required_set = 0;
+  for (size_t i = 0; i < n; ++i)
+    if (listed[i].required) required_set |= size_t{1} << i;
+  const std::string close = seq({ws(), "\"}\""});
   const std::string tag = fresh_name("obj");
+  // members-S: the next member, given the set S already written; after-S: what follows it.
   auto members = [&](size_t s) { return tag + "-m" + std::to_string(s); };
   auto after = [&](size_t s) { return tag + "-a" + std::to_string(s); };
+  const auto has_next = [&](size_t s) { return s != full || !extra.empty(); };
   for (size_t s = 0; s <= full; ++s) {
-    if (s == full && optional_member.empty() && n_req > 0) {
-      define(after(s), close);  // every member present: only the end remains
-      continue;
+    if (has_next(s)) {
+      std::vector<std::string> alts;
+      if (!extra.empty()) alts.push_back(extra + " " + after(s));
+      for (size_t i = 0; i < n; ++i)
+        if (!(s & (size_t{1} << i)))
+          alts.push_back(listed[i].kv + " " + after(s | (size_t{1} << i)));
+      std::string body;
+      for (size_t i = 0; i < alts.size(); ++i) body += (i ? " | " : "") + alts[i];
+      define(members(s), body);
     }
-    std::vector<std::string> alts;
-    if (!optional_member.empty()) alts.push_back(optional_member + " " + after(s));
-    for (size_t i = 0; i < n_req; ++i) {
-      if (!(s & (size_t{1} << i)))
-        alts.push_back(required_kv[i] + " " + after(s | (size_t{1} << i)));
-    }
-    std::string body;
-    for (size_t i = 0; i < alts.size(); ++i) body += (i ? " | " : "") + alts[i];
-    define(members(s), body.empty() ? "[^\\x00-\\U0010FFFF]" : body);
+    std::vector<std::string> after_alts;
+    if (has_next(s)) after_alts.push_back(seq({sep(), members(s)}));
+    if ((s & required_set) == required_set) after_alts.push_back(close);
     std::string after_body;
-    if (s != full || !optional_member.empty()) after_body = seq({sep(), members(s)});
-    if (s == full) after_body += (after_body.empty() ? "" : " | ") + close;
-    define(after(s), after_body);
+    for (size_t i = 0; i < after_alts.size(); ++i) after_body += (i ? " | " : "") + after_alts[i];
+    define(after(s), after_body.empty() ? "[^\\x00-\\U0010FFFF]" : after_body);
   }
   std::string first = members(0);
-  if (n_req == 0 && !non_empty) first = "(" + members(0) + " | \"}\")";
+  if (required_set == 0 && !non_empty) first = "(" + members(0) + " | \"}\")";
   define(tag, seq({"\"{\"", ws(), first}));
+  return tag;
+}
+
+// Too many listed members to track as a set: they come in the order the schema lists them,
+// each at most once (the required ones always), and other keys after them.
+std::string SchemaConverter::members_in_order(const std::vector<ObjectMember>& listed,
+                                              const std::string& extra, bool non_empty) {
+  const size_t n = listed.size();
+  const std::string close = seq({ws(), "\"}\""});
+  const std::string tag = fresh_name("obj");
+  // rest-i: members i.. after at least one member; first-i: members i.. with none written yet.
+  auto rest = [&](size_t i) { return tag + "-r" + std::to_string(i); };
+  auto first = [&](size_t i) { return tag + "-f" + std::to_string(i); };
+  for (size_t i = 0; i <= n; ++i) define(rest(i), "");
+  for (size_t i = 0; i <= n; ++i) define(first(i), "");
+  const std::string extras = extra.empty() ? "" : "(" + seq({sep(), extra}) + ")*";
+  define(rest(n), seq({extras, close}));
+  std::string first_end;
+  if (!extra.empty()) first_end = seq({extra, rest(n)});
+  if (!non_empty) first_end += (first_end.empty() ? "" : " | ") + std::string("\"}\"");
+  define(first(n), first_end.empty() ? "[^\\x00-\\U0010FFFF]" : first_end);
+  for (size_t i = n; i-- > 0;) {
+    std::string r = seq({sep(), listed[i].kv, rest(i + 1)});
+    std::string f = seq({listed[i].kv, rest(i + 1)});
+    if (!listed[i].required) {
+      r += " | " + rest(i + 1);
+      f += " | " + first(i + 1);
+    }
+    define(rest(i), r);
+    define(first(i), f);
+  }
+  define(tag, seq({"\"{\"", ws(), first(0)}));
   return tag;
 }
 

@@ -157,6 +157,7 @@ ToolArgumentRules tool_argument_rules(const std::vector<FunctionTool>& tools) {
     options.whitespace = structured::JsonSchemaGrammarOptions::Whitespace::kFlexible;
     options.max_whitespace = 1;
     options.strict = tool.strict;
+    options.ordered_large_objects = true;  // keys never repeat, however many are listed
     structured::SchemaGrammar grammar;
     try {
       grammar = structured::json_schema_to_gbnf(schema, options);

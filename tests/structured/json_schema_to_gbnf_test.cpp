@@ -100,6 +100,45 @@ TEST(JsonSchemaToGbnf, ObjectsAnyOrderRequiredAndAdditional) {
   check({R"({"type":"object","minProperties":1})", {R"({"a": 1})"}, {R"({})"}});
 }
 
+// An optional key, a listed one or a required one is written at most once: the grammar tracks
+// which listed keys the object holds, in any order up to max_tracked_required of them, in the
+// schema's order beyond.
+TEST(JsonSchemaToGbnf, ObjectsNeverRepeatAListedKey) {
+  check(
+      {R"({"type":"object","properties":{"a":{"type":"integer"},"b":{"type":"string"}},"additionalProperties":false})",
+       {R"({})", R"({"b": "x"})", R"({"b": "x", "a": 1})", R"({"a": 1, "b": "y"})"},
+       {R"({"b": "x", "b": "y"})", R"({"a": 1, "b": "x", "b": "y"})", R"({"a": 1, "a": 1})",
+        R"({"b": "x", "a": 1, "b": "x"})"}});
+  check(
+      {R"({"type":"object","properties":{"a":{"type":"integer"},"b":{"type":"string"}},"required":["a"]})",
+       {R"({"a": 1, "zz": 2, "b": "x", "yy": 3})", R"({"zz": 2, "a": 1})"},
+       {R"({"a": 1, "b": "x", "b": "y"})", R"({"b": "x", "zz": 1, "b": "x", "a": 1})"}});
+  // Eight listed keys, more than the six tracked as a set: with ordered_large_objects the
+  // schema's order, each once, the required ones always, other keys after them; without, any
+  // order (valid instances are never rejected) with the required ones tracked.
+  const char* many = R"({"type":"object","properties":{
+      "k1":{"type":"integer"},"k2":{"type":"integer"},"k3":{"type":"integer"},
+      "k4":{"type":"integer"},"k5":{"type":"integer"},"k6":{"type":"integer"},
+      "k7":{"type":"integer"},"k8":{"type":"integer"}},"required":["k2","k7"]})";
+  JsonSchemaGrammarOptions opts;
+  opts.whitespace = JsonSchemaGrammarOptions::Whitespace::kFlexible;
+  opts.ordered_large_objects = true;
+  const SchemaGrammar ordered = json_schema_to_gbnf(nlohmann::ordered_json::parse(many), opts);
+  EXPECT_TRUE(ordered.unenforced.empty());
+  auto g = compile(ordered.gbnf);
+  for (const char* v : {R"({"k2": 1, "k7": 2})", R"({"k1": 0, "k2": 1, "k5": 3, "k7": 2, "k8": 4})",
+                        R"({"k2": 1, "k7": 2, "other": true})"})
+    EXPECT_TRUE(accepts(g, v)) << v;
+  for (const char* v :
+       {R"({"k2": 1})", R"({"k7": 2, "k2": 1})", R"({"k1": 0, "k1": 0, "k2": 1, "k7": 2})",
+        R"({"k2": 1, "k3": 1, "k3": 1, "k7": 2})", R"({"k2": 1, "k7": 2, "k8": 1, "k8": 1})",
+        R"({})"})
+    EXPECT_FALSE(accepts(g, v)) << v;
+  check({many,
+         {R"({"k7": 2, "k2": 1})", R"({"k8": 0, "k2": 1, "k1": 3, "k7": 2})"},
+         {R"({"k2": 1})", R"({"k7": 2, "k7": 2})"}});
+}
+
 TEST(JsonSchemaToGbnf, Arrays) {
   check({R"({"type":"array","items":{"type":"integer"},"minItems":1,"maxItems":3})",
          {"[1]", "[1, 2, 3]", "[1,2]"},
