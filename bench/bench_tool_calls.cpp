@@ -5,8 +5,11 @@
 //
 //   bench_tool_calls --model MODEL.gguf [--requests 200] [--seed 1] [--max-tokens 2048]
 //                    [--threads 0] [--json]
-// In auto mode the model is pushed to start a call (logit_bias on the format's trigger token
-// when it is one token, e.g. Llama 3's <|python_tag|>); without a trigger token auto is skipped.
+// Requests cycle through tool_choice required / named / auto, each with parallel_tool_calls on
+// or off at random. In auto mode the model is pushed to start a call (logit_bias on the format's
+// trigger token when it is one token, e.g. Llama 3's <|python_tag|>); without such a token auto
+// runs unpushed and counts as valid when every call it returns is (for required and named, a
+// valid call must be present). Plain chat runs with the same max_tokens for the comparison.
 #include <httplib.h>
 
 #include <CLI/CLI.hpp>
@@ -89,7 +92,7 @@ struct Tally {
 
 void print_tally(const char* name, const Tally& t) {
   std::printf(
-      "%-18s %5d requests  %5.1f%% answered with calls  %5.1f%% all calls valid  "
+      "%-18s %5d requests  %5.1f%% answered with calls  %5.1f%% valid  "
       "%6lld calls  %8.1f ms/request  %6.2f ms/token  (%d failed)\n",
       name, t.requests, 100.0 * t.with_calls / std::max(1, t.requests),
       100.0 * t.all_valid / std::max(1, t.requests), (long long)t.calls,
@@ -145,11 +148,11 @@ int main(int argc, char** argv) {
   for (int i = 0; i < requests; ++i) {
     const json tools = random_tools(rng);
     const int mode = i % 3;
-    if (mode == 2 && trigger_bias.is_null()) continue;
     json body = {{"messages", messages},
                  {"tools", tools},
                  {"temperature", 1.0},
                  {"seed", rng() % 1000000},
+                 {"parallel_tool_calls", rng() % 2 == 0},
                  {"max_tokens", max_tokens}};
     Tally& tally = mode == 0 ? forced : mode == 1 ? named : automatic;
     if (mode == 0) body["tool_choice"] = "required";
@@ -159,7 +162,7 @@ int main(int argc, char** argv) {
           {"function", {{"name", tools[rng() % tools.size()]["function"]["name"]}}}};
     if (mode == 2) {
       body["tool_choice"] = "auto";
-      body["logit_bias"] = trigger_bias;
+      if (!trigger_bias.is_null()) body["logit_bias"] = trigger_bias;
     }
     std::vector<ruvllm::tools::FunctionTool> defs;
     for (const json& t : tools)
@@ -179,6 +182,10 @@ int main(int argc, char** argv) {
     tally.tokens += response["usage"]["completion_tokens"].get<int64_t>();
     const json& message = response["choices"][0]["message"];
     if (!message.contains("tool_calls")) {
+      if (mode == 2) {
+        ++tally.all_valid;  // auto: answering in text is valid
+        continue;
+      }
       std::fprintf(stderr, "request %d (%s): no calls: %s\n", i, body["tool_choice"].dump().c_str(),
                    response.dump().substr(0, 1500).c_str());
       continue;
@@ -199,7 +206,8 @@ int main(int argc, char** argv) {
   }
   // Plain chat with the same prompt, for the per-token latency without tools or grammar.
   for (int i = 0; i < std::max(10, requests / 10); ++i) {
-    json body = {{"messages", messages}, {"temperature", 1.0}, {"seed", i}, {"max_tokens", 64}};
+    json body = {
+        {"messages", messages}, {"temperature", 1.0}, {"seed", i}, {"max_tokens", max_tokens}};
     const auto start = Clock::now();
     auto r = client.Post("/v1/chat/completions", body.dump(), "application/json");
     plain.seconds += std::chrono::duration<double>(Clock::now() - start).count();
@@ -227,8 +235,12 @@ int main(int argc, char** argv) {
         std::string(ruvllm::tools::tool_format_name(service.tool_calling().format())).c_str());
     print_tally("required", forced);
     print_tally("named", named);
-    print_tally("auto (pushed)", automatic);
+    print_tally(trigger_bias.is_null() ? "auto" : "auto (pushed)", automatic);
     print_tally("plain chat", plain);
+    const int total = forced.requests + named.requests + automatic.requests;
+    const int valid = forced.all_valid + named.all_valid + automatic.all_valid;
+    std::printf("valid answers: %d of %d (%.2f%%)\n", valid, total,
+                100.0 * valid / std::max(1, total));
   }
   return 0;
 }

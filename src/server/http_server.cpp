@@ -111,7 +111,7 @@ bool write_tool_calls(StreamState& s, httplib::DataSink& sink, FinishReason& rea
           s, sink,
           sse_event(chat_chunk_json(s.identity, {{"content", final.content}}, std::nullopt))))
     return false;
-  for (json& delta : tool_call_deltas(final.calls))
+  for (json& delta : final.deltas)
     if (!write_event(s, sink,
                      sse_event(chat_chunk_json(s.identity, std::move(delta), std::nullopt))))
       return false;
@@ -135,7 +135,16 @@ bool stream_step(StreamState& s, httplib::DataSink& sink) {
   GeneratedPiece piece;
   bool timed_out = false;
   if (s.channel->next(piece, 250ms, &timed_out)) {
-    if (s.tool_output) piece.text = s.tool_output->push(piece.text);
+    std::vector<json> call_deltas;
+    if (s.tool_output) {
+      ToolCallOutput::Update update = s.tool_output->push(piece.text);
+      piece.text = std::move(update.content);
+      call_deltas = std::move(update.deltas);
+    }
+    for (json& delta : call_deltas)
+      if (!write_event(s, sink,
+                       sse_event(chat_chunk_json(s.identity, std::move(delta), std::nullopt))))
+        return false;
     if (piece.text.empty() && (!s.with_logprobs || piece.logprobs.empty())) return true;
     const auto* logprobs = s.with_logprobs ? &piece.logprobs : nullptr;
     json chunk;

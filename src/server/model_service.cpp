@@ -213,6 +213,16 @@ std::string ModelService::plan_tool_calls(const ChatCompletionRequest& request,
   output.forced = choice.mode == tools::ToolChoice::Mode::kRequired ||
                   choice.mode == tools::ToolChoice::Mode::kNamed;
   for (const auto& lazy : plan.lazy) output.triggers.push_back(lazy.trigger);
+  const bool constrained =
+      output.forced ? bool(job.grammar) : !job.grammar_triggers.empty() && plan.gbnf.empty();
+  output.streamable = constrained && plan.unenforced.empty();
+  for (const ToolDefinition& tool : request.tools) output.names.push_back(tool.name);
+  try {
+    output.validator =
+        std::make_shared<const tools::ToolCallValidator>(function_tools(request.tools));
+  } catch (const Error& e) {
+    throw ApiError::invalid_param("tools", std::string("tools are invalid: ") + e.what());
+  }
   prepared.tool_output = std::move(output);
   return plan.prompt_suffix;
 }

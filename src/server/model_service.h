@@ -29,6 +29,7 @@
 #include "structured/grammar_compiler.h"
 #include "tokenizer/tokenizer.h"
 #include "tools/tool_calling.h"
+#include "tools/tool_validation.h"
 
 namespace ruvllm::server {
 
@@ -54,6 +55,11 @@ struct PreparedJob {
     std::string output_prefix;          // forced calls: the section opening put in the prompt
     std::vector<std::string> triggers;  // texts that open a call section in free text
     bool forced = false;                // tool_choice required or named
+    // The call section is written under a grammar that enforces every tool's whole schema, so
+    // calls can be streamed as they are generated.
+    bool streamable = false;
+    std::vector<std::string> names;  // the tools that may be called
+    std::shared_ptr<const tools::ToolCallValidator> validator;  // checks every returned call
   };
   std::optional<ToolOutput> tool_output;
 };

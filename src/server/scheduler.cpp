@@ -185,6 +185,7 @@ void Scheduler::admit_locked() {
     slot->decoder.emplace(tokenizer_, slot->job.special_text);
     slot->trigger_tail.clear();
     slot->closing.clear();
+    slot->plan_at = -1;
     slot->stops.emplace(slot->job.stop);
     slot->matcher.reset();
     if (slot->job.grammar) {
@@ -287,7 +288,7 @@ void Scheduler::sample(Slot& slot) {
   Session& session = *slot.session;
   const int32_t token = pick_token(slot);
   if (token < 0) {
-    finish(slot, FinishReason::kStop);
+    finish(slot, token == kEndLength ? FinishReason::kLength : FinishReason::kStop);
     return;
   }
   if (slot.job.top_logprobs >= 0) {

@@ -13,14 +13,13 @@ namespace ruvllm::server {
 namespace {
 
 // How often a token whose bytes run past a trigger into text the grammar rejects is resampled
-// (with that token banned) before the trigger is ignored for this token.
-constexpr int kTriggerResamples = 4;
+// (with that token banned) before the answer ends without the call.
+constexpr int kTriggerResamples = 8;
 
-// Completing a grammar before the token budget runs out: planned once this few tokens remain,
-// and forced this many tokens before the plan would no longer fit (one sampled token can open
-// structures that take several tokens to close).
+// Completing a grammar before the token budget runs out: once this few tokens remain, every
+// sampled token must leave room for a completion of the grammar after it; a token that does not
+// is replaced by the completion from the state before it (which fit at the previous step).
 constexpr int64_t kClosingWindow = 192;
-constexpr int64_t kClosingMargin = 8;
 constexpr size_t kMaxCompletionBytes = 512;
 constexpr size_t kMaxCompletionTries = 20000;
 constexpr int kCompletionAttempts = 6;
@@ -89,61 +88,74 @@ int64_t Scheduler::token_budget(const Slot& slot) const {
   return budget;
 }
 
-std::optional<int32_t> Scheduler::closing_token(Slot& slot, int32_t sampled) {
-  const auto completion_tokens = [&]() -> std::optional<size_t> {
-    const std::optional<std::string> text = grammar_completion(*slot.matcher);
-    if (!text) return std::nullopt;
-    return tokenizer_.encode(*text, false, false).size();
-  };
-  if (slot.closing.empty()) {
-    const int64_t budget = token_budget(slot);
-    if (budget > kClosingWindow) return std::nullopt;
-    if (slot.matcher->can_terminate()) {
-      // Complete already: whatever the model starts now (another call) must still fit.
-      if (sampled < 0 || tokenizer_.is_eog(sampled) || tokenizer_.eog_ids().empty())
-        return std::nullopt;
-      bool fits = false;
-      if (slot.matcher->accept_token(sampled)) {
-        const std::optional<size_t> n = completion_tokens();
-        fits = n && int64_t(*n) + 2 + kClosingMargin < budget;
-        slot.matcher->rollback(1);
-      }
-      if (fits) return std::nullopt;
-      return tokenizer_.eog_ids().front();
-    }
-    const std::optional<std::string> text = grammar_completion(*slot.matcher);
-    if (!text) return std::nullopt;
-    const std::vector<int32_t> tokens = tokenizer_.encode(*text, false, false);
-    if (int64_t(tokens.size()) + 1 + kClosingMargin < budget) return std::nullopt;
-    slot.closing.assign(tokens.rbegin(), tokens.rend());
-    if (slot.closing.empty()) return std::nullopt;
+std::optional<std::vector<int32_t>> Scheduler::completion_tokens(Slot& slot) {
+  const std::optional<std::string> text = grammar_completion(*slot.matcher);
+  if (!text) return std::nullopt;
+  return tokenizer_.encode(*text, false, false);
+}
+
+int32_t Scheduler::budgeted_token(Slot& slot, int32_t sampled) {
+  if (!slot.closing.empty()) {
+    const int32_t token = slot.closing.back();
+    slot.closing.pop_back();
+    if (!slot.matcher->accept_token(token)) throw Error("the grammar rejected its own completion");
+    return token;
   }
-  const int32_t token = slot.closing.back();
-  slot.closing.pop_back();
-  return token;
+  const int64_t budget = token_budget(slot);  // this token included
+  const auto accept_sampled = [&] {
+    if (!slot.matcher->accept_token(sampled))
+      throw Error("the grammar rejected the token it allowed");
+    return sampled;
+  };
+  if (budget > kClosingWindow || tokenizer_.is_eog(sampled)) return accept_sampled();
+  // The completion from the state before this token: computed at the previous step when that
+  // step was inside the window too, else now.
+  std::optional<std::vector<int32_t>> before;
+  if (slot.plan_at == slot.generated) {
+    before = std::move(slot.plan);
+  } else {
+    before = completion_tokens(slot);
+  }
+  slot.plan_at = -1;
+  // The sampled token is kept when the completion after it still fits, with room for the
+  // end-of-generation token that closes the turn.
+  if (sampled >= 0 && slot.matcher->accept_token(sampled)) {
+    std::optional<std::vector<int32_t>> after = completion_tokens(slot);
+    if (after && int64_t(after->size()) + 2 <= budget) {
+      slot.plan = std::move(*after);
+      slot.plan_at = slot.generated + 1;
+      return sampled;
+    }
+    slot.matcher->rollback(1);
+  }
+  if (slot.matcher->can_terminate()) {
+    // Complete already; whatever the model would start now cannot finish in time.
+    if (tokenizer_.eog_ids().empty()) return kEndStop;
+    return tokenizer_.eog_ids().front();
+  }
+  if (!before || int64_t(before->size()) + 1 > budget) return kEndLength;  // no call fits
+  slot.closing.assign(before->rbegin(), before->rend());
+  return budgeted_token(slot, sampled);
 }
 
 int32_t Scheduler::pick_token(Slot& slot) {
   float* logits = slot.session->last_logits().data();
   const size_t words = size_t(slot.session->n_vocab() + 31) / 32;
   if (slot.matcher) {
+    if (!slot.closing.empty()) return budgeted_token(slot, -1);
     slot.mask.resize(words);
     slot.matcher->fill_next_token_mask(slot.mask.data());
-    int32_t token = slot.sampler->sample(logits, slot.mask.data());
-    if (const std::optional<int32_t> forced = closing_token(slot, token)) {
-      // An end-of-generation token is only forced once the grammar is complete.
-      if (tokenizer_.is_eog(*forced) || slot.matcher->accept_token(*forced)) return *forced;
-      slot.closing.clear();  // the plan no longer fits; keep sampling
-    }
-    if (token < 0) {
+    const int32_t token = slot.sampler->sample(logits, slot.mask.data());
+    if (token < 0 && token_budget(slot) > kClosingWindow) {
       // Everything the grammar allows is banned (e.g. logit_bias on the end-of-generation
       // tokens once the last call is complete): a complete sentence simply ends here.
-      if (slot.matcher->can_terminate()) return -1;
+      if (slot.matcher->can_terminate()) return kEndStop;
       throw Error("the grammar allows no token here");
     }
-    if (!slot.matcher->accept_token(token))
-      throw Error("the grammar rejected the token it allowed");
-    return token;
+    const int32_t picked = budgeted_token(slot, token);
+    if (picked == kEndStop && !slot.matcher->can_terminate())
+      throw Error("the grammar allows no token here");
+    return picked;
   }
   const auto& triggers = slot.job.grammar_triggers;
   if (triggers.empty()) {
@@ -156,10 +168,10 @@ int32_t Scheduler::pick_token(Slot& slot) {
   for (const auto& trigger : triggers) longest = std::max(longest, trigger.text.size());
   slot.logits_copy.assign(logits, logits + slot.session->n_vocab());
   bool banning = false;
-  int32_t token = -1;
+  bool out_of_budget = false;
   for (int attempt = 0; attempt <= kTriggerResamples; ++attempt) {
-    token = slot.sampler->sample(logits, banning ? slot.mask.data() : nullptr);
-    if (token < 0) throw Error("the sampler found no token");
+    const int32_t token = slot.sampler->sample(logits, banning ? slot.mask.data() : nullptr);
+    if (token < 0) break;  // every token was banned
     const std::string window = slot.trigger_tail + tokenizer_.token_to_bytes(token, true);
     // The earliest trigger in the window; any occurrence ends in this token's bytes, since the
     // tail alone is shorter than every trigger.
@@ -179,19 +191,34 @@ int32_t Scheduler::pick_token(Slot& slot) {
     slot.matcher.emplace(hit->grammar);
     const std::string rest = window.substr(at + hit->text.size());
     if (rest.empty() || slot.matcher->accept_bytes(rest)) {
-      slot.mask.resize(words);
-      slot.trigger_tail.clear();
-      return token;
+      // A call starts only when its shortest completion fits in the budget left after this
+      // token (and the end-of-generation token after it).
+      const int64_t budget = token_budget(slot);
+      std::optional<std::vector<int32_t>> plan;
+      if (budget <= kClosingWindow) plan = completion_tokens(slot);
+      if (budget > kClosingWindow || (plan && int64_t(plan->size()) + 2 <= budget)) {
+        if (plan) {
+          slot.plan = std::move(*plan);
+          slot.plan_at = slot.generated + 1;
+        }
+        slot.mask.resize(words);
+        slot.trigger_tail.clear();
+        return token;
+      }
+      out_of_budget = true;
     }
-    // The token completes the trigger but carries text the grammar rejects: draw another.
+    // The token completes the trigger but carries text the grammar rejects, or starts a call
+    // that cannot finish in time: draw another.
     slot.matcher.reset();
     if (!banning) slot.mask.assign(words, ~0u);
     banning = true;
     slot.mask[size_t(token) / 32] &= ~(1u << (uint32_t(token) % 32));
     std::copy(slot.logits_copy.begin(), slot.logits_copy.end(), logits);
   }
+  // The model keeps starting calls that cannot be written: the answer ends before the call
+  // (no unconstrained call text is ever generated).
   slot.trigger_tail.clear();
-  return token;
+  return out_of_budget ? kEndLength : kEndStop;
 }
 
 }  // namespace ruvllm::server

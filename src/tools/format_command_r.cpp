@@ -51,6 +51,8 @@ class CommandRSyntax final : public ToolSyntax {
     return out + "\n]```";
   }
 
+  CallMarkers call_markers() const override { return {"\"tool_name\": \"", kCallMid}; }
+
   std::vector<std::string> triggers() const override { return {std::string(kAction)}; }
 
   std::string after_trigger_gbnf(size_t, const CallGrammarInput& input) const override {

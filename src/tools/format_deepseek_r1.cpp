@@ -44,6 +44,10 @@ class DeepSeekR1Syntax final : public ToolSyntax {
     return out + std::string(kCallsEnd);
   }
 
+  CallMarkers call_markers() const override {
+    return {"function" + std::string(kSep), "\n```json\n"};
+  }
+
   std::vector<std::string> triggers() const override { return {std::string(kCallsBegin)}; }
 
   std::string forced_prefix(std::string_view prompt) const override {

@@ -30,6 +30,8 @@ class FunctionaryV31Syntax final : public ToolSyntax {
     return out;
   }
 
+  CallMarkers call_markers() const override { return {std::string(kOpen), ">"}; }
+
   std::vector<std::string> triggers() const override { return {std::string(kOpen)}; }
 
   std::string after_trigger_gbnf(size_t, const CallGrammarInput& input) const override {
@@ -77,6 +79,8 @@ class FunctionaryV32Syntax final : public ToolSyntax {
       out += std::string(kStart) + call.name + "\n" + python_json_dumps(arguments_object(call));
     return out;
   }
+
+  CallMarkers call_markers() const override { return {std::string(kStart), "\n"}; }
 
   std::vector<std::string> triggers() const override { return {std::string(kStart)}; }
 

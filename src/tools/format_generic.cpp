@@ -61,6 +61,8 @@ class GenericSyntax final : public ToolSyntax {
     return python_json_dumps({{"tool_calls", list}});
   }
 
+  CallMarkers call_markers() const override { return {"{\"name\": \"", "\", \"arguments\": "}; }
+
   std::vector<std::string> triggers() const override { return {std::string(kTrigger)}; }
 
   std::string after_trigger_gbnf(size_t, const CallGrammarInput& input) const override {

@@ -27,6 +27,8 @@ class HermesSyntax final : public ToolSyntax {
     return out;
   }
 
+  CallMarkers call_markers() const override { return {"{\"name\": \"", "\", \"arguments\": "}; }
+
   std::vector<std::string> triggers() const override { return {std::string(kOpen)}; }
 
   std::string after_trigger_gbnf(size_t, const CallGrammarInput& input) const override {

@@ -49,6 +49,8 @@ class Llama3Syntax final : public ToolSyntax {
     return out;
   }
 
+  CallMarkers call_markers() const override { return {"{\"name\": \"", "\", \"parameters\": "}; }
+
   std::vector<std::string> triggers() const override {
     return {std::string(kNameKey), std::string(kPythonTag)};
   }

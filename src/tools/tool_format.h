@@ -57,6 +57,13 @@ struct CallGrammarInput {
   size_t max_calls = 1;                 // >= 1
 };
 
+// How one call's text reads in the grammar-constrained output: `name_prefix`, the tool's name,
+// `args_prefix`, then the arguments object (what lets streamed arguments be sent as they come).
+struct CallMarkers {
+  std::string name_prefix;
+  std::string args_prefix;
+};
+
 class ToolSyntax {
  public:
   virtual ~ToolSyntax() = default;
@@ -79,6 +86,9 @@ class ToolSyntax {
   // GBNF of everything after trigger `trigger` up to the end of the turn (root rule "root";
   // `input.args_rules` are defined elsewhere in the same grammar).
   virtual std::string after_trigger_gbnf(size_t trigger, const CallGrammarInput& input) const = 0;
+
+  // The text around each call's name in what after_trigger_gbnf allows.
+  virtual CallMarkers call_markers() const = 0;
 
   // Splits a model's output into text, reasoning and calls. Never throws; malformed JSON is
   // repaired (structured::repair_json), unreadable calls are left in the content.

@@ -191,6 +191,73 @@ TEST_F(Llama3ToolTest, CallsCompleteWithinMaxTokens) {
   }
 }
 
+// Budgets too small for some calls: an answer either holds calls that are complete and valid
+// (finish_reason tool_calls, within max_tokens) or none at all (finish_reason length), for
+// every tool choice; never a cut-off call.
+TEST_F(Llama3ToolTest, TinyBudgetsGiveValidCallsOrNone) {
+  const json tools = {weather_tool(), light_tool()};
+  const json named = {{"type", "function"}, {"function", {{"name", "set_light"}}}};
+  tools::ToolCallValidator validator(function_tools_of(tools));
+  int with_calls = 0, without = 0;
+  for (const json& choice : {json("required"), named, json("auto")}) {
+    for (int max_tokens : {1, 3, 8, 16, 48}) {
+      for (uint64_t seed = 1; seed <= 2; ++seed) {
+        json extra = {{"max_tokens", max_tokens}};
+        if (choice == "auto") extra["logit_bias"] = {{"128010", 100}};  // <|python_tag|>
+        const json r = server_->chat(request(tools, choice, seed, extra));
+        const json& c = r["choices"][0];
+        EXPECT_LE(r["usage"]["completion_tokens"].get<int>(), max_tokens) << r.dump();
+        if (c["message"].contains("tool_calls")) {
+          ++with_calls;
+          EXPECT_EQ(c["finish_reason"], "tool_calls") << r.dump();
+          for (const json& call : c["message"]["tool_calls"]) {
+            const auto problem =
+                validator.check({"", call["function"]["name"].get<std::string>(),
+                                 call["function"]["arguments"].get<std::string>()});
+            EXPECT_FALSE(problem.has_value()) << *problem << "\n" << r.dump();
+          }
+        } else {
+          ++without;
+          EXPECT_EQ(c["finish_reason"], "length") << r.dump();
+          if (choice != "auto")
+            EXPECT_TRUE(c["message"]["content"].is_null() || c["message"]["content"] == "")
+                << r.dump();
+        }
+      }
+    }
+  }
+  // Both outcomes occur: 1 or 3 tokens hold no call, 48 hold one.
+  EXPECT_GT(with_calls, 0);
+  EXPECT_GT(without, 0);
+}
+
+// A call is streamed as it is generated: its name first, then its arguments over several
+// deltas (one per few tokens), not in one piece at the end.
+TEST_F(Llama3ToolTest, ArgumentsStreamAsTokensArrive) {
+  const json tools = {weather_tool()};
+  json body = request(tools, "required", 5, {{"stream", true}, {"parallel_tool_calls", false}});
+  auto r = server_->post(body);
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200);
+  int argument_deltas = 0;
+  std::string arguments;
+  bool named = false;
+  for (const json& event : sse_events(r->body)) {
+    const json& delta = event["choices"][0]["delta"];
+    if (!delta.contains("tool_calls")) continue;
+    const json& part = delta["tool_calls"][0];
+    if (part["function"].contains("name")) named = true;
+    const std::string fragment = part["function"].value("arguments", "");
+    if (fragment.empty()) continue;
+    EXPECT_TRUE(named) << "arguments before the name";
+    ++argument_deltas;
+    arguments += fragment;
+  }
+  EXPECT_GE(argument_deltas, 4) << arguments;
+  tools::ToolCallValidator validator(function_tools_of(tools));
+  EXPECT_FALSE(validator.check({"", "get_weather", arguments}).has_value()) << arguments;
+}
+
 TEST_F(Llama3ToolTest, NoneNeverCalls) {
   const json tools = {weather_tool()};
   const json r = server_->chat(request(tools, "none", 3, {{"max_tokens", 16}}));
