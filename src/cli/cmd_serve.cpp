@@ -49,7 +49,8 @@ int run_serve(int argc, char** argv) {
   app.add_option("--alias", alias, "Model name reported by /v1/models (default: file name)");
   app.add_option("--max-queue", max_queue, "Requests waiting for a slot before 429")
       ->capture_default_str();
-  app.add_option("--prefill-chunk", prefill_chunk, "Prompt tokens evaluated per step per slot")
+  app.add_option("--prefill-chunk", prefill_chunk,
+                 "Tokens evaluated per step (one forward pass, all slots)")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
   app.add_option("--max-body", max_body, "Largest request body in bytes (413 above)")
