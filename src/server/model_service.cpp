@@ -111,6 +111,7 @@ GenerationJob ModelService::base_job(const GenerationOptions& o) const {
   job.top_logprobs = o.logprobs ? o.top_logprobs : -1;
   job.timeout = request_timeout_;
   job.grammar = compile_constraint(o);
+  job.output_schema = output_validator(o);
   job.cache_enable = o.cache_prefix.enable;
   job.cache_key = o.cache_prefix.key;
   job.cache_ttl = std::chrono::seconds(o.cache_prefix.ttl_seconds);
@@ -159,6 +160,21 @@ std::shared_ptr<const structured::CompiledGrammar> ModelService::compile_constra
     throw ApiError::invalid_param(param, std::string(param) + " is invalid: " + e.what());
   }
   return nullptr;
+}
+
+std::shared_ptr<const structured::JsonSchemaValidator> ModelService::output_validator(
+    const GenerationOptions& o) const {
+  const ResponseFormat& format = o.response_format;
+  if (!o.grammar.empty() || format.kind != ResponseFormat::Kind::kJsonSchema ||
+      format.schema.is_null())
+    return nullptr;
+  try {
+    return std::make_shared<const structured::JsonSchemaValidator>(
+        structured::JsonSchemaValidator::compile(format.schema));
+  } catch (const Error& e) {
+    throw ApiError::invalid_param("response_format",
+                                  std::string("response_format is invalid: ") + e.what());
+  }
 }
 
 PreparedJob ModelService::prepare_chat(const ChatCompletionRequest& request) const {

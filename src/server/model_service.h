@@ -2,7 +2,9 @@
 // generations, plus the translation of OpenAI requests into generation jobs.
 //
 // `response_format` (json_object / json_schema) and `grammar` (GBNF) compile, through the
-// structured module's cached GrammarCompiler, into a grammar that masks every sampling step.
+// structured module's cached GrammarCompiler, into a grammar that masks every sampling step; a
+// json_schema is also compiled into a validator that checks the finished output (for keywords a
+// grammar cannot enforce).
 // Tools (src/tools) are rendered in the format the template was written for; `required` and
 // named tool choices force a grammar of that format over the tools' argument schemas, and
 // `auto` arms lazy grammars that take over when the model starts a call.
@@ -89,6 +91,9 @@ class ModelService {
   GenerationJob base_job(const GenerationOptions& options) const;
   // The grammar a request's response_format or `grammar` asks for (null: unconstrained).
   std::shared_ptr<const structured::CompiledGrammar> compile_constraint(
+      const GenerationOptions& options) const;
+  // The validator of the finished output for a json_schema response_format (null: none).
+  std::shared_ptr<const structured::JsonSchemaValidator> output_validator(
       const GenerationOptions& options) const;
   std::vector<int32_t> tokenize_prompt(const std::string& text) const;
   // Arms the job for the request's tool choice; returns text to append to the prompt.

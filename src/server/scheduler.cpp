@@ -186,6 +186,7 @@ void Scheduler::admit_locked() {
     slot->trigger_tail.clear();
     slot->closing.clear();
     slot->plan_at = -1;
+    slot->output.clear();
     slot->stops.emplace(slot->job.stop);
     slot->matcher.reset();
     if (slot->job.grammar) {
@@ -361,6 +362,7 @@ void Scheduler::run_batch() {
 
 void Scheduler::emit(Slot& slot, std::string text) {
   if (text.empty() && slot.logprobs.empty()) return;
+  if (slot.job.output_schema) slot.output += text;
   GeneratedPiece piece;
   piece.text = std::move(text);
   piece.logprobs.swap(slot.logprobs);
@@ -377,6 +379,8 @@ void Scheduler::finish(Slot& slot, FinishReason reason, std::optional<ApiError> 
   } else {
     emit(slot, {});
   }
+  if (!error && !cancelled && reason == FinishReason::kStop && !slot.stops->matched())
+    error = output_schema_error(slot);
   GenerationOutcome outcome;
   outcome.finish_reason = reason;
   outcome.usage.prompt_tokens = int64_t(slot.job.prompt.size());

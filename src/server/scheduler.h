@@ -51,6 +51,7 @@
 #include "server/server_metrics.h"
 #include "structured/compiled_grammar.h"
 #include "structured/grammar_matcher.h"
+#include "structured/json_validator.h"
 #include "tokenizer/tokenizer.h"
 
 namespace ruvllm::server {
@@ -85,6 +86,11 @@ struct GenerationJob {
     std::shared_ptr<const structured::CompiledGrammar> grammar;
   };
   std::vector<GrammarTrigger> grammar_triggers;
+  // The JSON Schema of response_format, checked on the finished output: the grammar does not
+  // enforce every keyword (uniqueItems, not, multipleOf...). An output that ends on its own
+  // (end-of-generation, not a stop string or the token budget) and does not validate finishes
+  // the request with ApiError 500 "output_validation_failed" naming the failures.
+  std::shared_ptr<const structured::JsonSchemaValidator> output_schema;
   // Stream the text of special tokens (such as <|python_tag|>) instead of dropping it.
   bool special_text = false;
   // The `cache_prefix` request extension: cache_enable false keeps the request out of the prefix
@@ -141,6 +147,7 @@ class Scheduler {
     std::vector<int32_t> closing;    // forced tokens completing the grammar (reversed)
     std::vector<int32_t> plan;       // a completion of the grammar's current state...
     int32_t plan_at = -1;            // ...valid while `generated` equals this
+    std::string output;              // the text sent so far, kept when job.output_schema is set
     std::optional<KvBlockPool::Reservation> reservation;  // the blocks this request may use
     size_t prompt_done = 0;  // prompt tokens evaluated (including reused)
     int64_t cached = 0;      // prompt tokens mapped from the prefix cache
@@ -174,6 +181,9 @@ class Scheduler {
   int32_t budgeted_token(Slot& slot, int32_t sampled);
   // A short completion of the slot's grammar from its current state, as tokens.
   std::optional<std::vector<int32_t>> completion_tokens(Slot& slot);
+  // The error for a finished output that does not match job.output_schema (nullopt when it
+  // does, or when there is no schema).
+  std::optional<ApiError> output_schema_error(const Slot& slot) const;
   void prefilled(Slot& slot, size_t n);  // bookkeeping after a prompt chunk was evaluated
   void run_batch();
   void emit(Slot& slot, std::string text);

@@ -1,6 +1,7 @@
 // Sampling under a slot's grammar: a grammar active from the first token, or lazy grammars that
 // wait for their trigger text (tool calls in `auto` mode).
 #include <algorithm>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <random>
 #include <string>
@@ -80,6 +81,25 @@ std::optional<std::string> grammar_completion(structured::GrammarMatcher& matche
 }
 
 }  // namespace
+
+std::optional<ApiError> Scheduler::output_schema_error(const Slot& slot) const {
+  if (!slot.job.output_schema) return std::nullopt;
+  const nlohmann::json value =
+      nlohmann::json::parse(slot.output, nullptr, /*allow_exceptions=*/false);
+  std::string problem;
+  if (value.is_discarded()) {
+    problem = "it is not JSON";
+  } else {
+    const structured::ValidationResult verdict = slot.job.output_schema->validate(value);
+    if (verdict) return std::nullopt;
+    problem = verdict.to_string();
+  }
+  return ApiError(500, "server_error",
+                  "The generated output does not match the response_format schema (keywords the "
+                  "grammar cannot enforce are checked afterwards): " +
+                      problem,
+                  "response_format", "output_validation_failed");
+}
 
 int64_t Scheduler::token_budget(const Slot& slot) const {
   int64_t budget = slot.session->n_ctx() - slot.session->n_past();
