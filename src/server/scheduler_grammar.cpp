@@ -30,11 +30,17 @@ constexpr int kCompletionAttempts = 6;
 // while a required one is missing).
 std::vector<char> completion_byte_order(std::mt19937& rng) {
   const std::string closers = "\"}]";
-  std::vector<char> rest;
-  for (int b = 0; b < 256; ++b)
-    if (closers.find(char(b)) == std::string::npos) rest.push_back(char(b));
+  std::vector<char> printable, rest;
+  for (int b = 0; b < 256; ++b) {
+    if (closers.find(char(b)) != std::string::npos) continue;
+    (b >= 0x20 && b < 0x7F ? printable : rest).push_back(char(b));
+  }
+  std::shuffle(printable.begin(), printable.end(), rng);
   std::shuffle(rest.begin(), rest.end(), rng);
+  // Printable ASCII before other bytes: text that re-tokenizes as it reads (a lone UTF-8 lead
+  // byte may not survive the tokenizer).
   std::vector<char> order(closers.begin(), closers.end());
+  order.insert(order.end(), printable.begin(), printable.end());
   order.insert(order.end(), rest.begin(), rest.end());
   return order;
 }
@@ -111,15 +117,24 @@ int64_t Scheduler::token_budget(const Slot& slot) const {
 std::optional<std::vector<int32_t>> Scheduler::completion_tokens(Slot& slot) {
   const std::optional<std::string> text = grammar_completion(*slot.matcher);
   if (!text) return std::nullopt;
-  return tokenizer_.encode(*text, false, false);
+  std::vector<int32_t> tokens = tokenizer_.encode(*text, false, false);
+  // The tokens must spell the completion exactly (a tokenizer may not keep every byte string,
+  // e.g. the rest of a character a sampled token began): checked before the plan is relied on.
+  size_t accepted = 0;
+  while (accepted < tokens.size() && slot.matcher->accept_token(tokens[accepted])) ++accepted;
+  const bool complete = accepted == tokens.size() && slot.matcher->can_terminate();
+  slot.matcher->rollback(accepted);
+  if (!complete) return std::nullopt;
+  return tokens;
 }
 
 int32_t Scheduler::budgeted_token(Slot& slot, int32_t sampled) {
   if (!slot.closing.empty()) {
     const int32_t token = slot.closing.back();
     slot.closing.pop_back();
-    if (!slot.matcher->accept_token(token)) throw Error("the grammar rejected its own completion");
-    return token;
+    if (slot.matcher->accept_token(token)) return token;
+    slot.closing.clear();  // cannot happen for a checked plan; end rather than go astray
+    return kEndLength;
   }
   const int64_t budget = token_budget(slot);  // this token included
   const auto accept_sampled = [&] {
@@ -153,7 +168,13 @@ int32_t Scheduler::budgeted_token(Slot& slot, int32_t sampled) {
     if (tokenizer_.eog_ids().empty()) return kEndStop;
     return tokenizer_.eog_ids().front();
   }
-  if (!before || int64_t(before->size()) + 1 > budget) return kEndLength;  // no call fits
+  if (!before) {
+    // No completion the tokenizer spells exactly is known (some vocabularies re-tokenize text
+    // differently): keep sampling while the budget lasts.
+    if (sampled >= 0 && slot.matcher->accept_token(sampled)) return sampled;
+    return kEndLength;
+  }
+  if (int64_t(before->size()) + 1 > budget) return kEndLength;  // no complete answer fits
   slot.closing.assign(before->rbegin(), before->rend());
   return budgeted_token(slot, sampled);
 }
