@@ -11,8 +11,14 @@ namespace detail {
 
 DotKernel best_dot_kernel(GgmlType weight_type) {
   DotKernel k = scalar_dot_kernel(weight_type);
-  // The AVX2 table lives in a file compiled for AVX2: only touch it on a CPU that has it.
-  if (isa_level() >= IsaLevel::Avx2) {
+  // Each table lives in a file compiled for its instruction set: only touch it on a CPU that
+  // has it.
+  const IsaLevel level = isa_level();
+  if (level >= IsaLevel::Avx512) {
+    const DotKernel fast = avx512_dot_kernel(weight_type);
+    if (fast.dot) return fast;
+  }
+  if (level >= IsaLevel::Avx2) {
     const DotKernel fast = avx2_dot_kernel(weight_type);
     if (fast.dot) k = fast;
   }

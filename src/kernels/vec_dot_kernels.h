@@ -33,8 +33,10 @@ struct DotKernel {
 
 // Portable kernels; `dot` is null for unsupported weight types.
 DotKernel scalar_dot_kernel(GgmlType weight_type);
-// AVX2 + FMA + F16C kernels (defined in vec_dot_avx2.cpp); null entries where none exists.
+// AVX2 + FMA + F16C kernels (vec_dot_avx2.cpp); null entries where none exists.
 DotKernel avx2_dot_kernel(GgmlType weight_type);
+// The same kernels with AVX-512 VL/BW/VNNI byte products (vec_dot_avx512.cpp).
+DotKernel avx512_dot_kernel(GgmlType weight_type);
 
 // The kernel of the best instruction set allowed by isa_level().
 DotKernel best_dot_kernel(GgmlType weight_type);

@@ -77,6 +77,13 @@ TEST_P(Matmul, MatchesReferenceAtBestIsa) {
   for (const auto& s : kShapes) check(s, rng);
 }
 
+TEST_P(Matmul, MatchesReferenceWithAvx2Cap) {
+  set_isa_cap(IsaLevel::Avx2);
+  if (isa_level() != IsaLevel::Avx2) GTEST_SKIP() << "no AVX2 on this CPU";
+  std::mt19937 rng(44);
+  for (const auto& s : kShapes) check(s, rng);
+}
+
 TEST_P(Matmul, MatchesReferenceWithScalarCap) {
   set_isa_cap(IsaLevel::Scalar);
   std::mt19937 rng(43);

@@ -87,6 +87,24 @@ TEST_P(VecDot, BestIsaMatchesReference) {
   }
 }
 
+// Each SIMD level this CPU has, not only the best: AVX-512 machines must still test AVX2.
+TEST_P(VecDot, EveryIsaLevelMatchesReference) {
+  int levels = 0;
+  for (IsaLevel level : {IsaLevel::Avx2, IsaLevel::Avx512}) {
+    set_isa_cap(level);
+    if (isa_level() != level) continue;
+    ++levels;
+    std::mt19937 rng(2024);
+    for (int64_t n : {256, 1024, 4096}) {
+      const auto o = make_operands(GetParam(), n, rng);
+      const float ref = vec_dot_reference(GetParam(), n, o.w.data(), o.x.data());
+      EXPECT_NEAR(vec_dot(GetParam(), n, o.w.data(), o.x.data()), ref, 2e-6 * o.magnitude + 1e-30)
+          << "n=" << n << " isa=" << isa_name(level);
+    }
+  }
+  if (levels == 0) GTEST_SKIP() << "no SIMD level on this CPU";
+}
+
 TEST_P(VecDot, ScalarCapUsesReference) {
   std::mt19937 rng(7);
   const auto o = make_operands(GetParam(), 1024, rng);
