@@ -45,17 +45,29 @@ std::vector<uint8_t>& activation_scratch(int slot) {
   return buffers[slot];
 }
 
-// The activations converted to act_type (F32 weights use x as it is).
-const uint8_t* convert_activations(GgmlType act_type, const float* x, int64_t cols, int64_t n_batch,
-                                   int slot, ThreadPool* pool) {
-  if (act_type == GgmlType::F32) return reinterpret_cast<const uint8_t*>(x);
+// The activations converted to act_type (F32 weights use x as it is), then to the kernel's own
+// layout when it has one (`prepare`).
+const uint8_t* convert_activations(GgmlType act_type, const detail::DotKernel& kernel,
+                                   const float* x, int64_t cols, int64_t n_batch, int slot,
+                                   ThreadPool* pool) {
+  if (act_type == GgmlType::F32 && !kernel.prepare) return reinterpret_cast<const uint8_t*>(x);
   const size_t row_bytes = ggml_row_size(act_type, cols);
+  const size_t out_bytes = kernel.prepare ? kernel.prepared_bytes(cols) : row_bytes;
   auto& scratch = activation_scratch(slot);
-  if (scratch.size() < row_bytes * size_t(n_batch)) scratch.resize(row_bytes * size_t(n_batch));
+  if (scratch.size() < out_bytes * size_t(n_batch)) scratch.resize(out_bytes * size_t(n_batch));
   uint8_t* dst = scratch.data();
   auto convert = [&](int64_t b0, int64_t b1) {
-    for (int64_t b = b0; b < b1; ++b)
-      quantize_row(act_type, x + b * cols, dst + size_t(b) * row_bytes, cols);
+    thread_local std::vector<uint8_t> row;
+    if (kernel.prepare && row.size() < row_bytes) row.resize(row_bytes);
+    for (int64_t b = b0; b < b1; ++b) {
+      uint8_t* out = dst + size_t(b) * out_bytes;
+      if (!kernel.prepare) {
+        quantize_row(act_type, x + b * cols, out, cols);
+        continue;
+      }
+      quantize_row(act_type, x + b * cols, row.data(), cols);
+      kernel.prepare(cols, row.data(), out);
+    }
   };
   if (pool && n_batch >= kParallelQuantizeRows)
     pool->parallel_for(n_batch, convert);
@@ -92,7 +104,8 @@ Product plan(const WeightView& w, float* y, int64_t n_batch) {
   p.kw = !p.kernel.tile ? 1 : n_batch == 1 ? p.kernel.matvec_rows : p.kernel.tile_rows;
   p.kx = p.kernel.tile ? p.kernel.tile_cols : 1;
   p.cache_tile = std::max<int64_t>(p.kw, tile_rows(w) / p.kw * p.kw);
-  p.act_row_bytes = ggml_row_size(act_type, w.cols);
+  p.act_row_bytes =
+      p.kernel.prepare ? p.kernel.prepared_bytes(w.cols) : ggml_row_size(act_type, w.cols);
   return p;
 }
 
@@ -174,19 +187,25 @@ void matmul_shared(std::span<const MatmulOutput> outs, const float* x, int64_t n
     if (n_batch > 0 && o.w.rows > 0) products[count++] = p;
   }
   if (count == 0) return;
-  // Convert the input once per activation type.
-  GgmlType converted[kMaxShared];
-  const uint8_t* acts[kMaxShared];
+  // Convert the input once per activation type and kernel layout.
+  struct Converted {
+    GgmlType type;
+    detail::PrepareFn prepare;
+    const uint8_t* act;
+  };
+  Converted converted[kMaxShared];
   int n_converted = 0;
   for (size_t i = 0; i < count; ++i) {
     const GgmlType act_type = vec_dot_type(products[i].w->type);
+    const detail::PrepareFn prepare = products[i].kernel.prepare;
     int k = 0;
-    while (k < n_converted && converted[k] != act_type) ++k;
-    if (k == n_converted) {
-      acts[k] = convert_activations(act_type, x, products[i].w->cols, n_batch, k, pool);
-      converted[n_converted++] = act_type;
-    }
-    products[i].act = acts[k];
+    while (k < n_converted && (converted[k].type != act_type || converted[k].prepare != prepare))
+      ++k;
+    if (k == n_converted)
+      converted[n_converted++] = {act_type, prepare,
+                                  convert_activations(act_type, products[i].kernel, x,
+                                                      products[i].w->cols, n_batch, k, pool)};
+    products[i].act = converted[k].act;
   }
   run_products(products, count, n_batch, pool);
 }

@@ -13,6 +13,8 @@
 #define RUVLLM_DOT_KERNEL_TABLE avx512_vnni256_dot_kernel
 #include "kernels/vec_dot_x86.inc"
 
+#include <vector>
+
 namespace ruvllm::kernels::detail {
 namespace {
 
@@ -52,66 +54,90 @@ __m512i scale_lanes(bool nibbles) {
                  : _mm512_setr_epi32(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1);
 }
 
-// Signed weights (Q8_0, IQ4_NL): |q| times y with q's sign.
-template <typename Block>
-struct SignedPair {
-  struct Unpacked {
-    __m512i q_abs;
-    __mmask64 negative;
+// A block pair's two scales spread over its lanes.
+__m512 spread_scales(__m512i lanes, uint16_t a, uint16_t b) {
+  return _mm512_permutexvar_ps(lanes, _mm512_castps128_ps512(scale_pair(a, b)));
+}
+
+// Each product of a weight pair and an activation pair is one vpdpbusd (unsigned bytes times
+// signed bytes, summed by four into 32-bit lanes) started from a correction term, so that the
+// lanes end with the exact integer sums of q_w q_x:
+//  - signed weights (Q8_0, IQ4_NL): activations biased to unsigned, x + 128, and the start
+//    -128 sum(q_w), once per weight pair for all activation rows;
+//  - unsigned weights with an offset (Q4_0, Q5_0: q = u - k): activations as they are, and the
+//    start -k sum(x), once per activation pair for all weight rows.
+struct SignedWeights {
+  struct Row {
+    __m512i q, start;
   };
-  using Act = __m512i;
-  static Act activation(__m512i y) { return y; }
-  static Unpacked from_values(__m512i q) { return {_mm512_abs_epi8(q), _mm512_movepi8_mask(q)}; }
-  static __m512i products(const Unpacked& u, const Act& y) {
-    const __m512i signed_y = _mm512_mask_sub_epi8(y, u.negative, _mm512_setzero_si512(), y);
-    return _mm512_dpbusd_epi32(_mm512_setzero_si512(), u.q_abs, signed_y);
+  struct Col {
+    __m512i x_biased;
+  };
+  static constexpr int kColVectors = 1;
+  static void store(const Col& c, uint8_t* p) { _mm512_storeu_si512(p, c.x_biased); }
+  static Col load(const uint8_t* p) { return {_mm512_loadu_si512(p)}; }
+  static Row row(__m512i q) {
+    const __m512i bias_sums =
+        _mm512_dpbusd_epi32(_mm512_setzero_si512(), _mm512_set1_epi8(-128), q);
+    return {q, _mm512_sub_epi32(_mm512_setzero_si512(), bias_sums)};
+  }
+  static Col col(__m512i x) { return {_mm512_xor_si512(x, _mm512_set1_epi8(-128))}; }
+  static __m512i products(const Row& w, const Col& x) {
+    return _mm512_dpbusd_epi32(w.start, x.x_biased, w.q);
   }
 };
 
-struct Q8_0Pair : SignedPair<BlockQ8_0> {
-  using W = BlockQ8_0;
-  static constexpr bool kNibbles = false;
-  static Unpacked unpack(const W& a, const W& b) { return from_values(load_pair_32(a.qs, b.qs)); }
-};
-
-struct Iq4NlPair : SignedPair<BlockIq4Nl> {
-  using W = BlockIq4Nl;
-  static constexpr bool kNibbles = true;
-  static Unpacked unpack(const W& a, const W& b) {
-    const __m512i table =
-        _mm512_broadcast_i32x4(_mm_loadu_si128(reinterpret_cast<const __m128i*>(kIq4nlValues)));
-    return from_values(_mm512_shuffle_epi8(table, nibbles_pair(a.qs, b.qs)));
-  }
-};
-
-// Unsigned weights with an offset (q = u - kOffset): sum(u y) - kOffset sum(y), the second term
-// once per activation pair for all weight rows.
 template <int kOffset>
-struct OffsetPair {
-  struct Unpacked {
+struct OffsetWeights {
+  struct Row {
     __m512i u;
   };
-  struct Act {
-    __m512i y, offset;
+  struct Col {
+    __m512i x, start;
   };
-  static Act activation(__m512i y) {
-    return {y, _mm512_dpbusd_epi32(_mm512_setzero_si512(), _mm512_set1_epi8(kOffset), y)};
+  static constexpr int kColVectors = 2;
+  static void store(const Col& c, uint8_t* p) {
+    _mm512_storeu_si512(p, c.x);
+    _mm512_storeu_si512(p + 64, c.start);
   }
-  static __m512i products(const Unpacked& u, const Act& x) {
-    return _mm512_sub_epi32(_mm512_dpbusd_epi32(_mm512_setzero_si512(), u.u, x.y), x.offset);
+  static Col load(const uint8_t* p) { return {_mm512_loadu_si512(p), _mm512_loadu_si512(p + 64)}; }
+  static Row row(__m512i u) { return {u}; }
+  static Col col(__m512i x) {
+    const __m512i offset_sums =
+        _mm512_dpbusd_epi32(_mm512_setzero_si512(), _mm512_set1_epi8(kOffset), x);
+    return {x, _mm512_sub_epi32(_mm512_setzero_si512(), offset_sums)};
+  }
+  static __m512i products(const Row& w, const Col& x) {
+    return _mm512_dpbusd_epi32(x.start, w.u, x.x);
   }
 };
 
-struct Q4_0Pair : OffsetPair<8> {
+struct Q8_0Pair : SignedWeights {
+  using W = BlockQ8_0;
+  static constexpr bool kNibbles = false;
+  static __m512i values(const W& a, const W& b) { return load_pair_32(a.qs, b.qs); }
+};
+
+struct Iq4NlPair : SignedWeights {
+  using W = BlockIq4Nl;
+  static constexpr bool kNibbles = true;
+  static __m512i values(const W& a, const W& b) {
+    const __m512i table =
+        _mm512_broadcast_i32x4(_mm_loadu_si128(reinterpret_cast<const __m128i*>(kIq4nlValues)));
+    return _mm512_shuffle_epi8(table, nibbles_pair(a.qs, b.qs));
+  }
+};
+
+struct Q4_0Pair : OffsetWeights<8> {
   using W = BlockQ4_0;
   static constexpr bool kNibbles = true;
-  static Unpacked unpack(const W& a, const W& b) { return {nibbles_pair(a.qs, b.qs)}; }
+  static __m512i values(const W& a, const W& b) { return nibbles_pair(a.qs, b.qs); }
 };
 
-struct Q5_0Pair : OffsetPair<16> {
+struct Q5_0Pair : OffsetWeights<16> {
   using W = BlockQ5_0;
   static constexpr bool kNibbles = true;
-  static Unpacked unpack(const W& a, const W& b) {
+  static __m512i values(const W& a, const W& b) {
     uint32_t ha, hb;
     std::memcpy(&ha, a.qh, 4);
     std::memcpy(&hb, b.qh, 4);
@@ -119,68 +145,98 @@ struct Q5_0Pair : OffsetPair<16> {
     const __mmask64 high = __mmask64(ha & 0xFFFF) | __mmask64(hb & 0xFFFF) << 16 |
                            __mmask64(ha >> 16) << 32 | __mmask64(hb >> 16) << 48;
     const __m512i low = nibbles_pair(a.qs, b.qs);
-    return {_mm512_or_si512(low, _mm512_maskz_mov_epi8(high, _mm512_set1_epi8(0x10)))};
+    return _mm512_or_si512(low, _mm512_maskz_mov_epi8(high, _mm512_set1_epi8(0x10)));
   }
 };
 
-float hsum512(__m512 v) {
-  return _mm512_reduce_add_ps(v);
-}
+// Prepared activations: per block pair, the Col vectors (K::col of the pair's values, in the
+// weights' element order) and the pair's two scales spread over their lanes; an odd last block
+// is paired with a zero block.
+template <typename K>
+struct PreparedPairs {
+  static constexpr size_t kPairBytes = (K::kColVectors + 1) * 64;
 
-// NW weight rows times NX activation rows, two blocks per step; an odd last block runs with the
-// second block's lanes zero.
+  static size_t bytes(int64_t n) { return size_t((n / kBlock + 1) / 2) * kPairBytes; }
+
+  static void prepare(int64_t n, const void* x, void* out) {
+    const auto* b = static_cast<const BlockQ8_0*>(x);
+    auto* o = static_cast<uint8_t*>(out);
+    static const BlockQ8_0 zero_x{};
+    const __m512i lanes = scale_lanes(K::kNibbles);
+    const int64_t blocks = n / kBlock;
+    for (int64_t i = 0; i < blocks; i += 2, o += kPairBytes) {
+      const BlockQ8_0& second = i + 1 < blocks ? b[i + 1] : zero_x;
+      __m512i v = load_pair_32(b[i].qs, second.qs);
+      if constexpr (K::kNibbles) v = nibble_order(v);
+      K::store(K::col(v), o);
+      _mm512_storeu_ps(o + K::kColVectors * 64, spread_scales(lanes, b[i].d, second.d));
+    }
+  }
+};
+
+// NW weight rows times NX prepared activation rows, two blocks per step; an odd last block runs
+// with a zero block as its partner. Per product and pair: one scale multiply, one vpdpbusd, one
+// convert and one multiply-add into the product's own accumulator.
 template <typename K>
 struct PairTile {
   template <int NW, int NX>
   static void run(int64_t n, const uint8_t* w, size_t w_stride, const uint8_t* x, size_t x_stride,
                   float* y, size_t y_stride) {
     using W = typename K::W;
+    constexpr size_t kPair = PreparedPairs<K>::kPairBytes;
     const W* a[NW];
-    const BlockQ8_0* b[NX];
     for (int r = 0; r < NW; ++r) a[r] = reinterpret_cast<const W*>(w + r * w_stride);
-    for (int j = 0; j < NX; ++j) b[j] = reinterpret_cast<const BlockQ8_0*>(x + j * x_stride);
-    const __m512i spread = scale_lanes(K::kNibbles);
+    const __m512i lanes = scale_lanes(K::kNibbles);
     __m512 acc[NW][NX];
     for (auto& row : acc)
       for (auto& v : row) v = _mm512_setzero_ps();
     const int64_t blocks = n / kBlock;
-    // A zero block stands in for the missing second block of an odd count.
     static const W zero_w{};
-    static const BlockQ8_0 zero_x{};
-    for (int64_t i = 0; i < blocks; i += 2) {
+    for (int64_t i = 0; i < blocks; i += 2, x += kPair) {
       const bool pair = i + 1 < blocks;
       if constexpr (NW > 1)
         for (int r = 0; r < NW; ++r)
           _mm_prefetch(reinterpret_cast<const char*>(a[r] + i) + kPrefetchTiles * NW * w_stride,
                        _MM_HINT_T0);
-      typename K::Act yv[NX];
-      __m128 dx[NX];
+      typename K::Col xv[NX];
+      __m512 dx[NX];
       for (int j = 0; j < NX; ++j) {
-        const BlockQ8_0& second = pair ? b[j][i + 1] : zero_x;
-        __m512i v = load_pair_32(b[j][i].qs, second.qs);
-        if constexpr (K::kNibbles) v = nibble_order(v);
-        yv[j] = K::activation(v);
-        dx[j] = scale_pair(b[j][i].d, second.d);
+        xv[j] = K::load(x + j * x_stride);
+        dx[j] = _mm512_loadu_ps(x + j * x_stride + K::kColVectors * 64);
       }
       for (int r = 0; r < NW; ++r) {
         const W& second = pair ? a[r][i + 1] : zero_w;
-        const auto u = K::unpack(a[r][i], second);
-        const __m128 dw = scale_pair(a[r][i].d, second.d);
+        const auto wv = K::row(K::values(a[r][i], second));
+        const __m512 dw = spread_scales(lanes, a[r][i].d, second.d);
         for (int j = 0; j < NX; ++j) {
-          const __m512 d =
-              _mm512_permutexvar_ps(spread, _mm512_castps128_ps512(_mm_mul_ps(dw, dx[j])));
-          acc[r][j] = _mm512_fmadd_ps(d, _mm512_cvtepi32_ps(K::products(u, yv[j])), acc[r][j]);
+          const __m512 d = _mm512_mul_ps(dw, dx[j]);
+          acc[r][j] = _mm512_fmadd_ps(d, _mm512_cvtepi32_ps(K::products(wv, xv[j])), acc[r][j]);
         }
       }
     }
     for (int r = 0; r < NW; ++r)
-      for (int j = 0; j < NX; ++j) y[j * y_stride + r] = hsum512(acc[r][j]);
+      for (int j = 0; j < NX; ++j) y[j * y_stride + r] = _mm512_reduce_add_ps(acc[r][j]);
   }
 };
 
+// The dot product of one weight row with one vec_dot_type (Q8_0) row: prepares the row first.
+template <typename K>
+float pair_dot(int64_t n, const void* w, const void* x) {
+  thread_local std::vector<uint8_t> prepared;
+  prepared.resize(PreparedPairs<K>::bytes(n));
+  PreparedPairs<K>::prepare(n, x, prepared.data());
+  float out;
+  PairTile<K>::template run<1, 1>(n, static_cast<const uint8_t*>(w), 0, prepared.data(), 0, &out,
+                                  0);
+  return out;
+}
+
 template <typename K, int kMatvecRows>
 DotKernel pair_kernel() {
-  return kernel_of<PairTile<K>, 4, kMatvecRows>();
+  DotKernel k{pair_dot<K>, tile<PairTile<K>>, kTileRows, 4, kMatvecRows};
+  k.prepared_bytes = PreparedPairs<K>::bytes;
+  k.prepare = PreparedPairs<K>::prepare;
+  return k;
 }
 
 }  // namespace
@@ -188,7 +244,7 @@ DotKernel pair_kernel() {
 DotKernel avx512_dot_kernel(GgmlType weight_type) {
   switch (weight_type) {
     case GgmlType::Q8_0:
-      return pair_kernel<Q8_0Pair, 4>();
+      return pair_kernel<Q8_0Pair, 1>();
     case GgmlType::Q4_0:
       return pair_kernel<Q4_0Pair, 4>();
     case GgmlType::Q5_0:

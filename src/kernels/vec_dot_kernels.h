@@ -21,14 +21,25 @@ inline constexpr int kMaxTileCols = 4;
 using VecDotTileFn = void (*)(int64_t n, const void* w, size_t w_stride, int n_w, const void* x,
                               size_t x_stride, int n_x, float* y, size_t y_stride);
 
+// A kernel may read its activation rows in a layout of its own, made once per row from
+// vec_dot_type blocks: work that depends on the activations alone (biasing, reordering, spreading
+// scales) is then done once per matmul input instead of once per weight row.
+//   prepared_bytes(n): the size of one prepared row of n elements;
+//   prepare(n, x, out): prepares the vec_dot_type row x into out.
+using PreparedBytesFn = size_t (*)(int64_t n);
+using PrepareFn = void (*)(int64_t n, const void* x, void* out);
+
 struct DotKernel {
-  VecDotFn dot = nullptr;
+  VecDotFn dot = nullptr;       // reads vec_dot_type activations, always
   VecDotTileFn tile = nullptr;  // may be null: callers fall back to `dot`
   // The tile shape that runs best for batches, and the weight rows per tile of a
   // matrix-vector product (n_x = 1).
   int tile_rows = 1;
   int tile_cols = 1;
   int matvec_rows = 1;
+  // Both null, or both set together with `tile`, which then reads prepared rows.
+  PreparedBytesFn prepared_bytes = nullptr;
+  PrepareFn prepare = nullptr;
 };
 
 // Portable kernels; `dot` is null for unsupported weight types.
