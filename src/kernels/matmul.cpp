@@ -115,6 +115,10 @@ void run_rows(const Product& p, int64_t n_batch, int64_t r0, int64_t r1) {
   const WeightView& w = *p.w;
   for (int64_t t0 = r0; t0 < r1; t0 += p.cache_tile) {
     const int64_t t1 = std::min(t0 + p.cache_tile, r1);
+    if (n_batch == 1 && p.kw == 1 && p.kernel.rows) {
+      p.kernel.rows(w.cols, w.row(t0), w.row_stride, t1 - t0, p.act, p.y + t0);
+      continue;
+    }
     for (int64_t b0 = 0; b0 < n_batch; b0 += p.kx) {
       const int nx = int(std::min<int64_t>(p.kx, n_batch - b0));
       const uint8_t* xb = p.act + size_t(b0) * p.act_row_bytes;

@@ -234,6 +234,7 @@ float pair_dot(int64_t n, const void* w, const void* x) {
 template <typename K, int kMatvecRows>
 DotKernel pair_kernel() {
   DotKernel k{pair_dot<K>, tile<PairTile<K>>, kTileRows, 4, kMatvecRows};
+  if (kMatvecRows == 1) k.rows = rows_one_by_one<PairTile<K>>;
   k.prepared_bytes = PreparedPairs<K>::bytes;
   k.prepare = PreparedPairs<K>::prepare;
   return k;

@@ -26,6 +26,12 @@ using VecDotTileFn = void (*)(int64_t n, const void* w, size_t w_stride, int n_w
 // scales) is then done once per matmul input instead of once per weight row.
 //   prepared_bytes(n): the size of one prepared row of n elements;
 //   prepare(n, x, out): prepares the vec_dot_type row x into out.
+// Matrix-vector products of kernels that stream one weight row at a time (matvec_rows == 1):
+// y[i] = dot(weight row i, x) for the n_w rows w, w + w_stride, ... in turn, one call for a run
+// of rows instead of one call per row.
+using VecDotRowsFn = void (*)(int64_t n, const void* w, size_t w_stride, int64_t n_w, const void* x,
+                              float* y);
+
 using PreparedBytesFn = size_t (*)(int64_t n);
 using PrepareFn = void (*)(int64_t n, const void* x, void* out);
 
@@ -37,6 +43,7 @@ struct DotKernel {
   int tile_rows = 1;
   int tile_cols = 1;
   int matvec_rows = 1;
+  VecDotRowsFn rows = nullptr;  // optional, with matvec_rows == 1; reads what `tile` reads
   // Both null, or both set together with `tile`, which then reads prepared rows.
   PreparedBytesFn prepared_bytes = nullptr;
   PrepareFn prepare = nullptr;
