@@ -103,6 +103,10 @@ Product plan(const WeightView& w, float* y, int64_t n_batch) {
   // the kernel has no tile function); matrix-vector products use matvec_rows x 1.
   p.kw = !p.kernel.tile ? 1 : n_batch == 1 ? p.kernel.matvec_rows : p.kernel.tile_rows;
   p.kx = p.kernel.tile ? p.kernel.tile_cols : 1;
+  if (p.kernel.tile && n_batch > 1 && n_batch <= p.kernel.small_batch_cols) {
+    p.kw = 1;
+    p.kx = int(n_batch);
+  }
   p.cache_tile = std::max<int64_t>(p.kw, tile_rows(w) / p.kw * p.kw);
   p.act_row_bytes =
       p.kernel.prepare ? p.kernel.prepared_bytes(w.cols) : ggml_row_size(act_type, w.cols);

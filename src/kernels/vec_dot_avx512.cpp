@@ -231,9 +231,54 @@ float pair_dot(int64_t n, const void* w, const void* x) {
   return out;
 }
 
+// Tiles of 4 interleaved weight rows times up to 4 activation rows (prefill), or of weight rows
+// one at a time times up to 8 activation rows (the small batches of decode steps, see
+// small_batch_cols): a row is then streamed once for the whole batch (interleaved rows stream
+// from memory at a fraction of the bandwidth), its unpacking and scales shared by eight products.
+template <typename K>
+void pair_tile(int64_t n, const void* w, size_t w_stride, int n_w, const void* x, size_t x_stride,
+               int n_x, float* y, size_t y_stride) {
+  using T = PairTile<K>;
+  if (n_w == kTileRows && n_x <= 4)
+    return tile<T>(n, w, w_stride, n_w, x, x_stride, n_x, y, y_stride);
+  static_assert(kMaxTileCols == 8);
+  const auto* xb = static_cast<const uint8_t*>(x);
+  for (int r = 0; r < n_w; ++r) {
+    const uint8_t* wr = static_cast<const uint8_t*>(w) + r * w_stride;
+    float* yr = y + r;
+    switch (n_x) {
+      case 1:
+        T::template run<1, 1>(n, wr, w_stride, xb, x_stride, yr, y_stride);
+        break;
+      case 2:
+        T::template run<1, 2>(n, wr, w_stride, xb, x_stride, yr, y_stride);
+        break;
+      case 3:
+        T::template run<1, 3>(n, wr, w_stride, xb, x_stride, yr, y_stride);
+        break;
+      case 4:
+        T::template run<1, 4>(n, wr, w_stride, xb, x_stride, yr, y_stride);
+        break;
+      case 5:
+        T::template run<1, 5>(n, wr, w_stride, xb, x_stride, yr, y_stride);
+        break;
+      case 6:
+        T::template run<1, 6>(n, wr, w_stride, xb, x_stride, yr, y_stride);
+        break;
+      case 7:
+        T::template run<1, 7>(n, wr, w_stride, xb, x_stride, yr, y_stride);
+        break;
+      default:
+        T::template run<1, 8>(n, wr, w_stride, xb, x_stride, yr, y_stride);
+        break;
+    }
+  }
+}
+
 template <typename K, int kMatvecRows>
 DotKernel pair_kernel() {
-  DotKernel k{pair_dot<K>, tile<PairTile<K>>, kTileRows, 4, kMatvecRows};
+  DotKernel k{pair_dot<K>, pair_tile<K>, kTileRows, 4, kMatvecRows};
+  k.small_batch_cols = 8;
   if (kMatvecRows == 1) k.rows = rows_one_by_one<PairTile<K>>;
   k.prepared_bytes = PreparedPairs<K>::bytes;
   k.prepare = PreparedPairs<K>::prepare;

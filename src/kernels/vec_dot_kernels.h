@@ -12,12 +12,12 @@ namespace ruvllm::kernels::detail {
 using VecDotFn = float (*)(int64_t n, const void* w, const void* x);
 
 // Dot products of a tile of n_w <= kMaxTileRows weight rows (w, w + w_stride, ...) with
-// n_x <= kMaxTileCols activation rows (x, x + x_stride, ...):
+// n_x activation rows (x, x + x_stride, ...), n_x <= tile_cols (or small_batch_cols, below):
 //   y[j * y_stride + i] = dot(weight row i, activation row j).
 // Matmul walks the matrix in such tiles, so each weight block is unpacked once for n_x
 // activation rows and each activation block is loaded once for n_w weight rows.
 inline constexpr int kMaxTileRows = 4;
-inline constexpr int kMaxTileCols = 4;
+inline constexpr int kMaxTileCols = 8;
 using VecDotTileFn = void (*)(int64_t n, const void* w, size_t w_stride, int n_w, const void* x,
                               size_t x_stride, int n_x, float* y, size_t y_stride);
 
@@ -44,6 +44,9 @@ struct DotKernel {
   int tile_cols = 1;
   int matvec_rows = 1;
   VecDotRowsFn rows = nullptr;  // optional, with matvec_rows == 1; reads what `tile` reads
+  // > 0: batches of 2 to small_batch_cols rows run as tiles of one weight row times all of them
+  // (tile accepts n_x up to small_batch_cols then).
+  int small_batch_cols = 0;
   // Both null, or both set together with `tile`, which then reads prepared rows.
   PreparedBytesFn prepared_bytes = nullptr;
   PrepareFn prepare = nullptr;
