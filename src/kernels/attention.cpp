@@ -172,7 +172,8 @@ void attend_f16_group(const AttentionShape& s, int group, const float* q, HeadRa
   g.max = g.q + group * s.head_dim_k;
   g.sum = g.max + group;
   g.row = g.sum + group;
-  g.acc = reinterpret_cast<uint16_t*>(g.row + s.head_dim_k + s.head_dim_v);
+  g.acc =
+      reinterpret_cast<uint16_t*>(g.row + avx2::kAttendBlockRows * (s.head_dim_k + s.head_dim_v));
   for (int64_t d = 0; d < group * s.head_dim_k; ++d) g.q[d] = fp16_to_fp32(fp32_to_fp16(q[d]));
   std::fill(g.acc, g.acc + group * s.head_dim_v, uint16_t(0));
   std::fill(g.max, g.max + group, -std::numeric_limits<float>::infinity());
@@ -196,7 +197,7 @@ int64_t attention_scratch_per_thread(int64_t n_ctx, const AttentionShape& shape)
   // state and the current key and value rows (F16 path, AVX2)
   const int64_t group = shape.n_head_kv > 0 ? std::max(1, shape.n_head / shape.n_head_kv) : 1;
   const int64_t dims = shape.head_dim_k + shape.head_dim_v;
-  return std::max({n_ctx, dims, group * (dims + 2) + dims}) + 16;
+  return std::max({n_ctx, dims, group * (dims + 2) + avx2::kAttendBlockRows * dims}) + 16;
 }
 
 void attention(const AttentionShape& shape, const float* q, int64_t q_stride, int64_t n_tokens,

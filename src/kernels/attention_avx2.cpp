@@ -1,5 +1,6 @@
 #include <immintrin.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "kernels/attention_simd.h"
@@ -23,6 +24,11 @@ inline float value_f32(const float* p) {
 
 inline void store_f16(uint16_t* p, __m256 v) {
   _mm_storeu_si128(reinterpret_cast<__m128i*>(p), _mm256_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT));
+}
+
+// x rounded to F16 precision, as storing and reloading it would.
+inline __m256 round_f16(__m256 x) {
+  return _mm256_cvtph_ps(_mm256_cvtps_ph(x, _MM_FROUND_TO_NEAREST_INT));
 }
 
 inline uint16_t to_f16(float x) {
@@ -87,29 +93,60 @@ void mad_f16(uint16_t* acc, const uint16_t* v, float w, int64_t n) {
 
 void attend_rows_f16(F16HeadGroup& g, const uint16_t* k, const uint16_t* v, int64_t n,
                      int64_t k_row, int64_t v_row) {
-  float* kf = g.row;
-  float* vf = g.row + g.dim_k;
-  for (int64_t j = 0; j < n; ++j) {
-    to_f32(k + j * k_row, kf, g.dim_k);
-    to_f32(v + j * v_row, vf, g.dim_v);
+  const int64_t dk = g.dim_k, dv = g.dim_v;
+  float* kf = g.row;                          // kAttendBlockRows key rows
+  float* vf = g.row + kAttendBlockRows * dk;  // kAttendBlockRows value rows
+  for (int64_t j0 = 0; j0 < n; j0 += kAttendBlockRows) {
+    const int nb = int(std::min<int64_t>(kAttendBlockRows, n - j0));
+    for (int j = 0; j < nb; ++j) {
+      to_f32(k + (j0 + j) * k_row, kf + j * dk, dk);
+      to_f32(v + (j0 + j) * v_row, vf + j * dv, dv);
+    }
     for (int h = 0; h < g.heads; ++h) {
-      uint16_t* acc = g.acc + h * g.dim_v;
-      float score = dot<float, load_f32, value_f32>(g.q + h * g.dim_k, kf, g.dim_k) * g.scale;
-      if (g.softcap > 0) score = g.softcap * std::tanh(score / g.softcap);
-      float old_scale = 1.0f, weight = 1.0f;
-      if (score > g.max[h]) {
-        old_scale = std::exp(g.max[h] - score);
-        g.max[h] = score;
-        scale_f16(acc, old_scale, g.dim_v);
-      } else {
-        weight = std::exp(score - g.max[h]);
+      // The block's scores, then the running maximum, rescales, weights and sum in key order:
+      // the dot products and exponentials are independent of each other and of the accumulator.
+      float old_scale[kAttendBlockRows], weight[kAttendBlockRows];
+      bool rescale[kAttendBlockRows];
+      float score[kAttendBlockRows];
+      for (int j = 0; j < nb; ++j) {
+        score[j] = dot<float, load_f32, value_f32>(g.q + h * dk, kf + j * dk, dk) * g.scale;
+        if (g.softcap > 0) score[j] = g.softcap * std::tanh(score[j] / g.softcap);
       }
-      mad<float, load_f32, value_f32>(acc, vf, weight, g.dim_v);
-      // A separate multiply and add, as the portable per-head path computes it: the empty asm
-      // keeps the compiler from fusing them into an FMA, which this file's flags would allow.
-      float scaled = g.sum[h] * old_scale;
-      asm("" : "+x"(scaled));
-      g.sum[h] = scaled + weight;
+      float max = g.max[h], sum = g.sum[h];
+      for (int j = 0; j < nb; ++j) {
+        old_scale[j] = 1.0f, weight[j] = 1.0f;
+        rescale[j] = score[j] > max;
+        if (rescale[j]) {
+          old_scale[j] = std::exp(max - score[j]);
+          max = score[j];
+        } else {
+          weight[j] = std::exp(score[j] - max);
+        }
+        // A separate multiply and add, as the portable per-head path computes it: the empty asm
+        // keeps the compiler from fusing them into an FMA, which this file's flags would allow.
+        float scaled = sum * old_scale[j];
+        asm("" : "+x"(scaled));
+        sum = scaled + weight[j];
+      }
+      g.max[h] = max;
+      g.sum[h] = sum;
+      // The F16 accumulator, eight dimensions at a time held in a register across the block's
+      // keys: rounding to F16 after every step gives exactly scale_f16 and mad's stored values.
+      uint16_t* acc = g.acc + h * dv;
+      int64_t i = 0;
+      for (; i + 8 <= dv; i += 8) {
+        __m256 a = load_f16(acc + i);
+        for (int j = 0; j < nb; ++j) {
+          if (rescale[j]) a = round_f16(_mm256_mul_ps(a, _mm256_set1_ps(old_scale[j])));
+          a = round_f16(_mm256_fmadd_ps(load_f32(vf + j * dv + i), _mm256_set1_ps(weight[j]), a));
+        }
+        store_f16(acc + i, a);
+      }
+      for (; i < dv; ++i)
+        for (int j = 0; j < nb; ++j) {
+          if (rescale[j]) acc[i] = to_f16(_cvtsh_ss(acc[i]) * old_scale[j]);
+          acc[i] = to_f16(vf[j * dv + i] * weight[j] + _cvtsh_ss(acc[i]));
+        }
     }
   }
 }

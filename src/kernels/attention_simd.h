@@ -28,10 +28,15 @@ struct F16HeadGroup {
   uint16_t* acc = nullptr;  // heads x dim_v
   float* max = nullptr;     // heads
   float* sum = nullptr;     // heads
-  float* row = nullptr;     // dim_k + dim_v floats: the current key and value rows
+  float* row = nullptr;  // kAttendBlockRows * (dim_k + dim_v) floats: a block of key and value rows
 };
 
-// Adds n cache rows (keys at k + j * k_row, values at v + j * v_row) to every head of `g`.
+// Key rows attend_rows_f16 converts and scores together.
+inline constexpr int kAttendBlockRows = 8;
+
+// Adds n cache rows (keys at k + j * k_row, values at v + j * v_row) to every head of `g`, a block
+// of kAttendBlockRows keys at a time: scores and exponentials of a block first, then the
+// accumulator updates in key order (the same arithmetic as row by row).
 void attend_rows_f16(F16HeadGroup& g, const uint16_t* k, const uint16_t* v, int64_t n,
                      int64_t k_row, int64_t v_row);
 

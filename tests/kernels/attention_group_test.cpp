@@ -56,7 +56,7 @@ void check_group(int heads, int64_t dim, float softcap, int64_t n_rows) {
   // The grouped loop, fed in two runs (as a paged cache would).
   std::vector<uint16_t> acc(size_t(heads * dim), 0);
   std::vector<float> mx(size_t(heads), -std::numeric_limits<float>::infinity());
-  std::vector<float> sum(size_t(heads), 0.f), rowbuf(size_t(2 * dim));
+  std::vector<float> sum(size_t(heads), 0.f), rowbuf(size_t(avx2::kAttendBlockRows * 2 * dim));
   avx2::F16HeadGroup g;
   g.heads = heads;
   g.dim_k = g.dim_v = dim;
