@@ -1,10 +1,10 @@
 #include "core/cpu_features.h"
 
-#include <atomic>
 #include <cpuid.h>
+#include <algorithm>
+#include <atomic>
 #include <cstdint>
 #include <cstdlib>
-#include <algorithm>
 #include <string>
 
 namespace ruvllm {
@@ -37,6 +37,7 @@ CpuFeatures detect() {
   f.avx512bw = zmm_os && (b & (1u << 30));
   f.avx512vl = zmm_os && (b & (1u << 31));
   f.avx512vnni = zmm_os && (c & (1u << 11));
+  f.avx512vbmi = zmm_os && (c & (1u << 1));
   unsigned a1, b1, c1, d1;
   if (__get_cpuid_count(7, 1, &a1, &b1, &c1, &d1)) {
     f.avx512bf16 = zmm_os && (a1 & (1u << 5));
@@ -78,13 +79,18 @@ IsaLevel isa_level() {
   return IsaLevel(std::min(int(hw), cap));
 }
 
-void set_isa_cap(IsaLevel cap) { g_cap.store(int(cap), std::memory_order_relaxed); }
+void set_isa_cap(IsaLevel cap) {
+  g_cap.store(int(cap), std::memory_order_relaxed);
+}
 
 std::string_view isa_name(IsaLevel level) {
   switch (level) {
-    case IsaLevel::Scalar: return "scalar";
-    case IsaLevel::Avx2: return "avx2";
-    case IsaLevel::Avx512: return "avx512";
+    case IsaLevel::Scalar:
+      return "scalar";
+    case IsaLevel::Avx2:
+      return "avx2";
+    case IsaLevel::Avx512:
+      return "avx512";
   }
   return "?";
 }

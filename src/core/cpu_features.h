@@ -18,6 +18,7 @@ struct CpuFeatures {
   bool avx512vl = false;
   bool avx512dq = false;
   bool avx512vnni = false;
+  bool avx512vbmi = false;  // byte permutations; some AVX-512 kernels need it on top of the level
   bool avx512bf16 = false;
   bool avx_vnni = false;
 };

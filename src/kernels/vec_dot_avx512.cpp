@@ -13,6 +13,8 @@
 #define RUVLLM_DOT_KERNEL_TABLE avx512_vnni256_dot_kernel
 #include "kernels/vec_dot_x86.inc"
 
+#include "core/cpu_features.h"
+
 #include <vector>
 
 namespace ruvllm::kernels::detail {
@@ -292,7 +294,7 @@ DotKernel avx512_dot_kernel(GgmlType weight_type) {
     case GgmlType::Q8_0:
       return pair_kernel<Q8_0Pair, 1>();
     case GgmlType::Q4_0:
-      return pair_kernel<Q4_0Pair, 4>();
+      return cpu_features().avx512vbmi ? avx512_q4_0_kernel() : pair_kernel<Q4_0Pair, 4>();
     case GgmlType::Q5_0:
       return pair_kernel<Q5_0Pair, 4>();
     case GgmlType::IQ4_NL:

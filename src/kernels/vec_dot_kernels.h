@@ -56,8 +56,11 @@ struct DotKernel {
 DotKernel scalar_dot_kernel(GgmlType weight_type);
 // AVX2 + FMA + F16C kernels (vec_dot_avx2.cpp); null entries where none exists.
 DotKernel avx2_dot_kernel(GgmlType weight_type);
-// The same kernels with AVX-512 VL/BW/VNNI byte products (vec_dot_avx512.cpp).
+// The same kernels with AVX-512 VL/BW/VNNI byte products, and 512-bit kernels for the 32-element
+// block types (vec_dot_avx512.cpp).
 DotKernel avx512_dot_kernel(GgmlType weight_type);
+// Q4_0 four blocks per step, for CPUs that also have AVX-512 VBMI (vec_dot_q4_0_avx512vbmi.cpp).
+DotKernel avx512_q4_0_kernel();
 
 // The kernel of the best instruction set allowed by isa_level().
 DotKernel best_dot_kernel(GgmlType weight_type);

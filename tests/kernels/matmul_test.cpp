@@ -71,10 +71,25 @@ class Matmul : public ::testing::TestWithParam<GgmlType> {
 
 const Shape kShapes[] = {{1, 256, 1, 1},  {7, 512, 1, 2},     {33, 256, 5, 3},
                          {64, 768, 3, 2}, {130, 1024, 17, 2}, {300, 256, 2, 1}};
+// Rows of 18 and 19 blocks (SmolLM2's 576): tails of the 2- and 4-block steps, every batch size
+// of the decode-step tiles (1-8) and past them.
+const Shape kTailShapes[] = {{9, 576, 1, 1}, {9, 576, 2, 1}, {13, 608, 3, 2}, {5, 576, 4, 1},
+                             {6, 608, 5, 1}, {9, 576, 6, 2}, {7, 576, 7, 1},  {11, 608, 8, 1},
+                             {9, 576, 9, 2}, {4, 544, 12, 1}};
 
 TEST_P(Matmul, MatchesReferenceAtBestIsa) {
   std::mt19937 rng(42);
   for (const auto& s : kShapes) check(s, rng);
+}
+
+TEST_P(Matmul, BlockCountTailsMatchReference) {
+  if (ggml_traits(GetParam()).block_size != 32) GTEST_SKIP() << "256-element blocks";
+  for (IsaLevel level : {IsaLevel::Scalar, IsaLevel::Avx2, IsaLevel::Avx512}) {
+    set_isa_cap(level);
+    if (isa_level() != level) continue;
+    std::mt19937 rng(46);
+    for (const auto& s : kTailShapes) check(s, rng);
+  }
 }
 
 TEST_P(Matmul, MatchesReferenceWithAvx2Cap) {

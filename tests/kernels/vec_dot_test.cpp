@@ -105,6 +105,25 @@ TEST_P(VecDot, EveryIsaLevelMatchesReference) {
   if (levels == 0) GTEST_SKIP() << "no SIMD level on this CPU";
 }
 
+// Rows whose block count is not a multiple of the kernels' step (2 or 4 blocks): every tail.
+TEST_P(VecDot, BlockCountTailsMatchReference) {
+  if (ggml_traits(GetParam()).block_size != 32) GTEST_SKIP() << "256-element blocks";
+  int levels = 0;
+  for (IsaLevel level : {IsaLevel::Avx2, IsaLevel::Avx512}) {
+    set_isa_cap(level);
+    if (isa_level() != level) continue;
+    ++levels;
+    std::mt19937 rng(31);
+    for (int64_t n : {32, 64, 96, 160, 544, 576, 608}) {
+      const auto o = make_operands(GetParam(), n, rng);
+      const float ref = vec_dot_reference(GetParam(), n, o.w.data(), o.x.data());
+      EXPECT_NEAR(vec_dot(GetParam(), n, o.w.data(), o.x.data()), ref, 2e-6 * o.magnitude + 1e-30)
+          << "n=" << n << " isa=" << isa_name(level);
+    }
+  }
+  if (levels == 0) GTEST_SKIP() << "no SIMD level on this CPU";
+}
+
 TEST_P(VecDot, ScalarCapUsesReference) {
   std::mt19937 rng(7);
   const auto o = make_operands(GetParam(), 1024, rng);
