@@ -66,6 +66,11 @@ ForwardPass::ForwardPass(std::shared_ptr<const Model> model, int64_t n_ctx, int6
 // Below this many multiply-adds a product runs on the calling thread: waking workers costs more
 // than it saves, and far more when the machine is oversubscribed.
 constexpr int64_t kMinParallelWork = int64_t(1) << 18;
+// Attention does several operations per multiply-add (softmax, F16 rounding) and the workers
+// are still spinning from the products before it, so it pays to split it much earlier: a
+// decode step's attention over a few dozen cached rows would otherwise leave the other threads
+// waiting.
+constexpr int64_t kMinParallelAttention = int64_t(1) << 13;
 
 void ForwardPass::matmul(const kernels::WeightView& w, const float* x, int64_t n, float* y) {
   kernels::matmul(w, x, n, y, w.rows * w.cols * n >= kMinParallelWork ? pool_ : nullptr);
@@ -144,7 +149,7 @@ void ForwardPass::attention_block(int il, int64_t n) {
   }
   // All sequences' attention in one job: one synchronisation per layer for a whole batch.
   kernels::attention_batch(shape, att_items_, att_scratch_.data(),
-                           work >= kMinParallelWork ? pool_ : nullptr);
+                           work >= kMinParallelAttention ? pool_ : nullptr);
   matmul(lw.wo, mixed_.data(), n, proj_.data());
   if (lw.bo) kernels::add_bias(proj_.data(), lw.bo.data, c_.n_embd, n);
 }
