@@ -294,7 +294,8 @@ DotKernel avx512_dot_kernel(GgmlType weight_type) {
     case GgmlType::Q8_0:
       return pair_kernel<Q8_0Pair, 1>();
     case GgmlType::Q4_0:
-      return cpu_features().avx512vbmi ? avx512_q4_0_kernel() : pair_kernel<Q4_0Pair, 4>();
+      return cpu_features().avx512vbmi ? avx512_quad_kernel(weight_type)
+                                       : pair_kernel<Q4_0Pair, 4>();
     case GgmlType::Q5_0:
       return pair_kernel<Q5_0Pair, 4>();
     case GgmlType::IQ4_NL:

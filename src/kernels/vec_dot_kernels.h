@@ -59,8 +59,9 @@ DotKernel avx2_dot_kernel(GgmlType weight_type);
 // The same kernels with AVX-512 VL/BW/VNNI byte products, and 512-bit kernels for the 32-element
 // block types (vec_dot_avx512.cpp).
 DotKernel avx512_dot_kernel(GgmlType weight_type);
-// Q4_0 four blocks per step, for CPUs that also have AVX-512 VBMI (vec_dot_q4_0_avx512vbmi.cpp).
-DotKernel avx512_q4_0_kernel();
+// Q4_0 four blocks per step, for CPUs that also have AVX-512 VBMI
+// (vec_dot_quads_avx512vbmi.cpp); null entries for other types.
+DotKernel avx512_quad_kernel(GgmlType weight_type);
 
 // The kernel of the best instruction set allowed by isa_level().
 DotKernel best_dot_kernel(GgmlType weight_type);
