@@ -123,20 +123,31 @@ TEST_P(Matmul, RowStrideLargerThanRow) {
 
 // A row's result must not depend on the batch it was computed in (tile shapes differ between
 // matrix-vector and batched products), or batched sequences would drift from sequences alone.
+// At every ISA level, and for rows with a tail (float types: 172 elements, as stories260K's FFN).
 TEST_P(Matmul, BatchedRowsEqualRowsAlone) {
   const GgmlType type = GetParam();
-  std::mt19937 rng(7);
-  const int64_t rows = 13, cols = 768, batch = 7;
-  const auto bytes = test::random_rows(type, rows, cols, rng);
-  const WeightView w{type, bytes.data(), rows, cols, ggml_row_size(type, cols)};
-  const auto x = test::random_floats(cols * batch, rng);
-  std::vector<float> together(size_t(rows * batch)), alone(static_cast<size_t>(rows));
-  matmul(w, x.data(), batch, together.data(), nullptr);
-  for (int64_t b = 0; b < batch; ++b) {
-    matmul(w, x.data() + b * cols, 1, alone.data(), nullptr);
-    for (int64_t r = 0; r < rows; ++r)
-      ASSERT_EQ(together[size_t(b * rows + r)], alone[size_t(r)])
-          << "batch row " << b << " row " << r;
+  std::vector<int64_t> widths{768};
+  if (ggml_traits(type).block_size == 1) widths.push_back(172);
+  for (IsaLevel level : {IsaLevel::Scalar, IsaLevel::Avx2, IsaLevel::Avx512}) {
+    set_isa_cap(level);
+    if (isa_level() != level) continue;
+    for (const int64_t cols : widths)
+      for (const int64_t batch : {3, 7, 17}) {
+        std::mt19937 rng(7);
+        const int64_t rows = 13;
+        const auto bytes = test::random_rows(type, rows, cols, rng);
+        const WeightView w{type, bytes.data(), rows, cols, ggml_row_size(type, cols)};
+        const auto x = test::random_floats(cols * batch, rng);
+        std::vector<float> together(size_t(rows * batch)), alone(static_cast<size_t>(rows));
+        matmul(w, x.data(), batch, together.data(), nullptr);
+        for (int64_t b = 0; b < batch; ++b) {
+          matmul(w, x.data() + b * cols, 1, alone.data(), nullptr);
+          for (int64_t r = 0; r < rows; ++r)
+            ASSERT_EQ(together[size_t(b * rows + r)], alone[size_t(r)])
+                << "batch row " << b << " of " << batch << ", row " << r << ", cols " << cols
+                << ", isa " << isa_name(level);
+        }
+      }
   }
 }
 
