@@ -109,6 +109,13 @@ const std::vector<GgmlType>& weight_types() {
   return types;
 }
 
+std::vector<GgmlType> block32_weight_types() {
+  std::vector<GgmlType> types;
+  for (GgmlType t : weight_types())
+    if (ggml_traits(t).block_size == 32) types.push_back(t);
+  return types;
+}
+
 std::string type_label(GgmlType type) {
   return std::string(ggml_type_name(type));
 }

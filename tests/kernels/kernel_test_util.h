@@ -23,6 +23,9 @@ std::vector<uint8_t> random_cache_bytes(GgmlType type, size_t n, std::mt19937& r
 // Every weight type the kernels support.
 const std::vector<GgmlType>& weight_types();
 
+// The weight types of 32-element blocks (Q4_0, Q5_0, Q8_0, IQ4_NL, ...).
+std::vector<GgmlType> block32_weight_types();
+
 std::string type_label(GgmlType type);
 
 }  // namespace ruvllm::test
