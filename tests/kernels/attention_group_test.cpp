@@ -15,6 +15,13 @@
 namespace ruvllm::kernels {
 namespace {
 
+// The group loop's exponential, one value at a time.
+float vector_exp(float x) {
+  float e;
+  avx2::exp_f32(&x, &e, 1);
+  return e;
+}
+
 void check_group(int heads, int64_t dim, float softcap, int64_t n_rows) {
   std::mt19937 rng(uint32_t(heads * 1000 + dim));
   std::normal_distribution<float> dist(0.f, 1.5f);
@@ -42,11 +49,11 @@ void check_group(int heads, int64_t dim, float softcap, int64_t n_rows) {
       if (softcap > 0) score = softcap * std::tanh(score / softcap);
       float old_scale = 1.0f, weight = 1.0f;
       if (score > ref_max[size_t(h)]) {
-        old_scale = std::exp(ref_max[size_t(h)] - score);
+        old_scale = vector_exp(ref_max[size_t(h)] - score);
         ref_max[size_t(h)] = score;
         avx2::scale_f16(acc, old_scale, dim);
       } else {
-        weight = std::exp(score - ref_max[size_t(h)]);
+        weight = vector_exp(score - ref_max[size_t(h)]);
       }
       avx2::mad_f16(acc, vr, weight, dim);
       ref_sum[size_t(h)] = ref_sum[size_t(h)] * old_scale + weight;
@@ -76,6 +83,24 @@ void check_group(int heads, int64_t dim, float softcap, int64_t n_rows) {
     EXPECT_EQ(sum[size_t(h)], ref_sum[size_t(h)]) << "head " << h;
   }
   for (size_t i = 0; i < acc.size(); ++i) ASSERT_EQ(acc[i], ref_acc[i]) << "element " << i;
+}
+
+TEST(AttentionGroup, VectorExpWithinTwoUlpOfStdExp) {
+  if (isa_level() < IsaLevel::Avx2 || !cpu_features().fma) GTEST_SKIP() << "no AVX2/FMA";
+  std::vector<float> x;
+  for (float v = -87.3f; v <= 88.0f; v += 0.0137f) x.push_back(v);
+  for (float v : {0.0f, -0.0f, -1e-8f, 1e-8f, -87.3f, 88.0f}) x.push_back(v);
+  std::vector<float> e(x.size());
+  avx2::exp_f32(x.data(), e.data(), int64_t(x.size()));
+  for (size_t i = 0; i < x.size(); ++i) {
+    const float want = std::exp(x[i]);
+    const float ulp = std::nextafter(want, INFINITY) - want;
+    ASSERT_LE(std::fabs(e[i] - want), 2 * ulp) << "x=" << x[i];
+  }
+  const float below[3] = {-88.0f, -100.0f, -1e30f};
+  float out[3];
+  avx2::exp_f32(below, out, 3);
+  for (float v : out) EXPECT_EQ(v, 0.0f);
 }
 
 TEST(AttentionGroup, Avx2GroupMatchesPerHeadLoopBitForBit) {
