@@ -243,37 +243,12 @@ void pair_tile(int64_t n, const void* w, size_t w_stride, int n_w, const void* x
   using T = PairTile<K>;
   if (n_w == kTileRows && n_x <= 4)
     return tile<T>(n, w, w_stride, n_w, x, x_stride, n_x, y, y_stride);
-  static_assert(kMaxTileCols == 8);
   const auto* xb = static_cast<const uint8_t*>(x);
   for (int r = 0; r < n_w; ++r) {
     const uint8_t* wr = static_cast<const uint8_t*>(w) + r * w_stride;
-    float* yr = y + r;
-    switch (n_x) {
-      case 1:
-        T::template run<1, 1>(n, wr, w_stride, xb, x_stride, yr, y_stride);
-        break;
-      case 2:
-        T::template run<1, 2>(n, wr, w_stride, xb, x_stride, yr, y_stride);
-        break;
-      case 3:
-        T::template run<1, 3>(n, wr, w_stride, xb, x_stride, yr, y_stride);
-        break;
-      case 4:
-        T::template run<1, 4>(n, wr, w_stride, xb, x_stride, yr, y_stride);
-        break;
-      case 5:
-        T::template run<1, 5>(n, wr, w_stride, xb, x_stride, yr, y_stride);
-        break;
-      case 6:
-        T::template run<1, 6>(n, wr, w_stride, xb, x_stride, yr, y_stride);
-        break;
-      case 7:
-        T::template run<1, 7>(n, wr, w_stride, xb, x_stride, yr, y_stride);
-        break;
-      default:
-        T::template run<1, 8>(n, wr, w_stride, xb, x_stride, yr, y_stride);
-        break;
-    }
+    with_cols<kMaxTileCols>(n_x, [&](auto nx) {
+      T::template run<1, decltype(nx)::value>(n, wr, w_stride, xb, x_stride, y + r, y_stride);
+    });
   }
 }
 

@@ -24,6 +24,7 @@
 
 #include "core/ggml_type.h"
 #include "kernels/quant_blocks.h"
+#include "kernels/tile_cols.h"
 #include "kernels/vec_dot_kernels.h"
 
 namespace ruvllm::kernels::detail {
@@ -147,25 +148,9 @@ void run(int64_t n, const uint8_t* w, size_t w_stride, const uint8_t* x, size_t 
 template <typename K, int NW>
 void run_cols(int n_x, int64_t n, const uint8_t* w, size_t w_stride, const uint8_t* x,
               size_t x_stride, float* y, size_t y_stride) {
-  static_assert(kMaxTileCols == 8);
-  switch (n_x) {
-    case 1:
-      return run<K, NW, 1>(n, w, w_stride, x, x_stride, y, y_stride);
-    case 2:
-      return run<K, NW, 2>(n, w, w_stride, x, x_stride, y, y_stride);
-    case 3:
-      return run<K, NW, 3>(n, w, w_stride, x, x_stride, y, y_stride);
-    case 4:
-      return run<K, NW, 4>(n, w, w_stride, x, x_stride, y, y_stride);
-    case 5:
-      return run<K, NW, 5>(n, w, w_stride, x, x_stride, y, y_stride);
-    case 6:
-      return run<K, NW, 6>(n, w, w_stride, x, x_stride, y, y_stride);
-    case 7:
-      return run<K, NW, 7>(n, w, w_stride, x, x_stride, y, y_stride);
-    default:
-      return run<K, NW, 8>(n, w, w_stride, x, x_stride, y, y_stride);
-  }
+  with_cols<kMaxTileCols>(n_x, [&](auto nx) {
+    run<K, NW, decltype(nx)::value>(n, w, w_stride, x, x_stride, y, y_stride);
+  });
 }
 
 // 4 interleaved weight rows times up to 4 activation rows (prefill), else weight rows one at a
