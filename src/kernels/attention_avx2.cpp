@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "kernels/attention_simd.h"
+#include "kernels/simd_math.h"
 
 namespace ruvllm::kernels::avx2 {
 
@@ -74,27 +75,6 @@ void to_f32(const uint16_t* src, float* dst, int64_t n) {
   for (; i < n; ++i) dst[i] = _cvtsh_ss(src[i]);
 }
 
-// e^x for eight floats: Cody-Waite reduction by ln 2 and Cephes' degree-6 polynomial, within
-// 2 ulp of std::exp; 0 below -87.3 (where expf turns subnormal), as softmax needs.
-__m256 exp8(__m256 x) {
-  const __m256 too_small = _mm256_cmp_ps(x, _mm256_set1_ps(-87.3f), _CMP_LT_OQ);
-  x = _mm256_min_ps(_mm256_max_ps(x, _mm256_set1_ps(-87.3f)), _mm256_set1_ps(88.0f));
-  const __m256 n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)),
-                                   _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-  __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693359375f), x);
-  r = _mm256_fnmadd_ps(n, _mm256_set1_ps(-2.12194440e-4f), r);
-  __m256 p = _mm256_set1_ps(1.9875691500e-4f);
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.3981999507e-3f));
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(8.3334519073e-3f));
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(4.1665795894e-2f));
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.6666665459e-1f));
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(5.0000001201e-1f));
-  p = _mm256_fmadd_ps(p, _mm256_mul_ps(r, r), _mm256_add_ps(r, _mm256_set1_ps(1.0f)));
-  const __m256i scale =
-      _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
-  return _mm256_andnot_ps(too_small, _mm256_mul_ps(p, _mm256_castsi256_ps(scale)));
-}
-
 }  // namespace
 
 float dot_f16_f16(const uint16_t* a, const uint16_t* b, int64_t n) {
@@ -110,17 +90,6 @@ void scale_f16(uint16_t* acc, float s, int64_t n) {
 
 void mad_f16(uint16_t* acc, const uint16_t* v, float w, int64_t n) {
   mad<uint16_t, load_f16, value_f16>(acc, v, w, n);
-}
-
-void exp_f32(const float* x, float* out, int64_t n) {
-  int64_t i = 0;
-  for (; i + 8 <= n; i += 8) _mm256_storeu_ps(out + i, exp8(_mm256_loadu_ps(x + i)));
-  if (i < n) {
-    alignas(32) float t[8] = {};
-    for (int64_t k = i; k < n; ++k) t[k - i] = x[k];
-    _mm256_store_ps(t, exp8(_mm256_load_ps(t)));
-    for (int64_t k = i; k < n; ++k) out[k] = t[k - i];
-  }
 }
 
 void attend_rows_f16(F16HeadGroup& g, const uint16_t* k, const uint16_t* v, int64_t n,
@@ -154,7 +123,7 @@ void attend_rows_f16(F16HeadGroup& g, const uint16_t* k, const uint16_t* v, int6
         if (rescale[j]) max = score[j];
       }
       static_assert(kAttendBlockRows == 8);
-      _mm256_store_ps(e, exp8(_mm256_load_ps(arg)));
+      exp_f32(arg, e, kAttendBlockRows);
       for (int j = 0; j < nb; ++j) {
         old_scale[j] = rescale[j] ? e[j] : 1.0f;
         weight[j] = rescale[j] ? 1.0f : e[j];

@@ -14,9 +14,6 @@ void scale_f16(uint16_t* acc, float s, int64_t n);
 // acc[i] = fp16(fma(v[i], w, acc[i]))
 void mad_f16(uint16_t* acc, const uint16_t* v, float w, int64_t n);
 
-// out[i] = e^x[i], within 2 ulp of std::exp (0 below -87.3): the exponentials of attend_rows_f16.
-void exp_f32(const float* x, float* out, int64_t n);
-
 // The running state of online-softmax attention for the query heads that share one KV head, over
 // an F16 cache: per head the query rounded to F16 (held as floats), the F16 accumulator of
 // weighted values, and the running maximum score and sum of weights. Each head's arithmetic is

@@ -3,6 +3,9 @@
 #include <cmath>
 #include <limits>
 
+#include "core/cpu_features.h"
+#include "kernels/simd_math.h"
+
 namespace ruvllm::kernels {
 
 namespace {
@@ -58,6 +61,8 @@ float gelu_tanh(float x) {
 }
 
 void swiglu(const float* gate, const float* up, float* out, int64_t n) {
+  static const bool simd = isa_level() >= IsaLevel::Avx2 && cpu_features().fma;
+  if (simd) return avx2::swiglu(gate, up, out, n);
   for (int64_t i = 0; i < n; ++i) out[i] = silu(gate[i]) * up[i];
 }
 

@@ -11,6 +11,7 @@
 #include "core/cpu_features.h"
 #include "core/half.h"
 #include "kernels/attention_simd.h"
+#include "kernels/simd_math.h"
 
 namespace ruvllm::kernels {
 namespace {
@@ -83,24 +84,6 @@ void check_group(int heads, int64_t dim, float softcap, int64_t n_rows) {
     EXPECT_EQ(sum[size_t(h)], ref_sum[size_t(h)]) << "head " << h;
   }
   for (size_t i = 0; i < acc.size(); ++i) ASSERT_EQ(acc[i], ref_acc[i]) << "element " << i;
-}
-
-TEST(AttentionGroup, VectorExpWithinTwoUlpOfStdExp) {
-  if (isa_level() < IsaLevel::Avx2 || !cpu_features().fma) GTEST_SKIP() << "no AVX2/FMA";
-  std::vector<float> x;
-  for (float v = -87.3f; v <= 88.0f; v += 0.0137f) x.push_back(v);
-  for (float v : {0.0f, -0.0f, -1e-8f, 1e-8f, -87.3f, 88.0f}) x.push_back(v);
-  std::vector<float> e(x.size());
-  avx2::exp_f32(x.data(), e.data(), int64_t(x.size()));
-  for (size_t i = 0; i < x.size(); ++i) {
-    const float want = std::exp(x[i]);
-    const float ulp = std::nextafter(want, INFINITY) - want;
-    ASSERT_LE(std::fabs(e[i] - want), 2 * ulp) << "x=" << x[i];
-  }
-  const float below[3] = {-88.0f, -100.0f, -1e30f};
-  float out[3];
-  avx2::exp_f32(below, out, 3);
-  for (float v : out) EXPECT_EQ(v, 0.0f);
 }
 
 TEST(AttentionGroup, Avx2GroupMatchesPerHeadLoopBitForBit) {
