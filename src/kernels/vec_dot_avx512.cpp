@@ -1,10 +1,10 @@
-// AVX-512 (F, BW, VL, VNNI) dot products.
+// AVX-512 (F, BW, VL, VNNI, BF16) dot products.
 //
 // The 32-element block types against Q8_0 activations (Q8_0, Q4_0, Q5_0, IQ4_NL: the weights of
 // most quantized models and all of decode's traffic) get 512-bit kernels below: two blocks per
 // register, byte products by vpdpbusd, and one float accumulator per (weight row, activation
-// row) pair, scaled per block with a fused multiply-add. Every other type runs
-// vec_dot_x86.inc's 256-bit kernels with VNNI byte products.
+// row) pair, scaled per block with a fused multiply-add. BF16 weights use vdpbf16ps. Every
+// other type runs vec_dot_x86.inc's 256-bit kernels with VNNI byte products.
 //
 // A product's float steps are the same in every tile shape (per block pair: scale, convert,
 // multiply-add into its own accumulator; one horizontal sum at the end), so a row's result does
@@ -262,12 +262,45 @@ DotKernel pair_kernel() {
   return k;
 }
 
+// BF16 weights times BF16 activations with vdpbf16ps: 32 products per instruction, summed in
+// pairs into 16 float lanes (exact products, float sums). One accumulator per (weight row,
+// activation row) pair and the same steps in every tile shape; the last n % 32 elements run as
+// one zero-padded step.
+struct Bf16Tile {
+  template <int NW, int NX>
+  static void run(int64_t n, const uint8_t* w, size_t w_stride, const uint8_t* x, size_t x_stride,
+                  float* y, size_t y_stride) {
+    const uint16_t* a[NW];
+    const uint16_t* b[NX];
+    for (int r = 0; r < NW; ++r) a[r] = reinterpret_cast<const uint16_t*>(w + r * w_stride);
+    for (int j = 0; j < NX; ++j) b[j] = reinterpret_cast<const uint16_t*>(x + j * x_stride);
+    __m512 acc[NW][NX];
+    for (auto& row : acc)
+      for (auto& v : row) v = _mm512_setzero_ps();
+    auto step = [&](int64_t i, __mmask32 mask) {
+      __m512bh xv[NX];
+      for (int j = 0; j < NX; ++j) xv[j] = (__m512bh)_mm512_maskz_loadu_epi16(mask, b[j] + i);
+      for (int r = 0; r < NW; ++r) {
+        const __m512bh wv = (__m512bh)_mm512_maskz_loadu_epi16(mask, a[r] + i);
+        for (int j = 0; j < NX; ++j) acc[r][j] = _mm512_dpbf16_ps(acc[r][j], wv, xv[j]);
+      }
+    };
+    int64_t i = 0;
+    for (; i + 32 <= n; i += 32) step(i, ~__mmask32(0));
+    if (i < n) step(i, (__mmask32(1) << (n - i)) - 1);
+    for (int r = 0; r < NW; ++r)
+      for (int j = 0; j < NX; ++j) y[j * y_stride + r] = _mm512_reduce_add_ps(acc[r][j]);
+  }
+};
+
 }  // namespace
 
 DotKernel avx512_dot_kernel(GgmlType weight_type) {
   switch (weight_type) {
     case GgmlType::Q8_0:
       return pair_kernel<Q8_0Pair, 1>();
+    case GgmlType::BF16:
+      return kernel_of<Bf16Tile, 4, 1>();
     case GgmlType::Q4_0:
       return cpu_features().avx512vbmi ? avx512_quad_kernel(weight_type)
                                        : pair_kernel<Q4_0Pair, 4>();
