@@ -66,7 +66,9 @@ const BaseRule kBaseRules[] = {
     // At most 20 integer digits and 2 exponent digits: every number stays a finite double
     // (JSON parsers such as nlohmann's reject numbers that overflow).
     {"number", "\"-\"? (\"0\" | [1-9] [0-9]{0,19}) (\".\" [0-9]+)? ([eE] [-+]? [0-9]{1,2})?", {}},
-    {"integer", "\"-\"? (\"0\" | [1-9] [0-9]{0,19}) (\".\" \"0\"+)?", {}},
+    // Integers without a fraction: the validator also accepts 1.0, but a grammar that allows
+    // ".0+" lets a sampling model write zeros until the token budget runs out.
+    {"integer", "\"-\"? (\"0\" | [1-9] [0-9]{0,19})", {}},
     {"boolean", "\"true\" | \"false\"", {}},
     {"null", "\"null\"", {}},
 };
@@ -479,8 +481,7 @@ std::string SchemaConverter::number_schema(const Json& schema, const std::string
     std::optional<int64_t> ilo, ihi;
     if (lo) ilo = static_cast<int64_t>(lo_ex ? std::floor(*lo) + 1 : std::ceil(*lo));
     if (hi) ihi = static_cast<int64_t>(hi_ex ? std::ceil(*hi) - 1 : std::floor(*hi));
-    const std::string digits = gbnf_int_range(ilo, ihi);
-    return add_rule("int-range", digits + " (\".\" \"0\"+)?");
+    return add_rule("int-range", gbnf_int_range(ilo, ihi));
   }
   const bool lo_int = !lo || std::floor(*lo) == *lo;
   const bool hi_int = !hi || std::floor(*hi) == *hi;

@@ -32,7 +32,11 @@ TEST(JsonSchemaToGbnf, ScalarTypes) {
   check({R"({"type":"string"})",
          {R"("")", R"("a b")", R"("\u00e9\n\"")", "\"h\xC3\xA9\""},
          {R"(a)", R"("a)", "\"\x01\"", R"("\x")", "1"}});
-  check({R"({"type":"integer"})", {"0", "-12", "1.0"}, {"01", "1.5", "1e3", "\"1\"", "-"}});
+  // Integers are plain integers in the grammar (no "1.0", "-5.000..."), though the validator
+  // accepts them: a sampling model must not be able to write zeros until its budget runs out.
+  check({R"({"type":"integer"})",
+         {"0", "-12", "12345678901234567890"},
+         {"01", "1.5", "1.0", "-5.000", "1e3", "\"1\"", "-"}});
   check({R"({"type":"number"})", {"0", "-1.5", "2e10", "3.25E-4"}, {".5", "1.", "+1", "NaN"}});
   check({R"({"type":"boolean"})", {"true", "false"}, {"True", "1"}});
   check({R"({"type":"null"})", {"null"}, {"nul", "\"null\""}});
@@ -65,7 +69,7 @@ TEST(JsonSchemaToGbnf, Formats) {
 TEST(JsonSchemaToGbnf, IntegerAndNumberBounds) {
   check({R"({"type":"integer","minimum":-3,"exclusiveMaximum":100})",
          {"-3", "0", "99"},
-         {"-4", "100", "1000"}});
+         {"-4", "100", "1000", "5.0", "-3.00"}});
   check({R"({"type":"number","minimum":0,"maximum":1})",
          {"0", "0.25", "1", "1.0"},
          {"-0.1", "1.01", "2"}});
