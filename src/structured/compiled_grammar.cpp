@@ -52,13 +52,11 @@ void clear_shared_position_mask_cache() {
 
 CompiledGrammar::CompiledGrammar(const Grammar& grammar,
                                  std::shared_ptr<const TokenVocabulary> vocab)
-    : pda_(grammar), vocab_(std::move(vocab)), structural_hashes_(pda_.num_positions(), 0) {}
+    : pda_(grammar), vocab_(std::move(vocab)), rule_hashes_(pda_.num_rules(), 0) {}
 
 uint64_t CompiledGrammar::structural_hash(uint32_t pos) const {
   // Called with mutex_ held.
-  uint64_t& h = structural_hashes_[pos];
-  if (h == 0) h = pda_.structural_hash(pos) | 1;
-  return h;
+  return pda_.structural_hash(pos, rule_hashes_);
 }
 
 const PositionTokenMasks& CompiledGrammar::masks_for(std::span<const uint32_t> positions,

@@ -47,7 +47,7 @@ class CompiledGrammar {
   std::shared_ptr<const TokenVocabulary> vocab_;
   mutable std::mutex mutex_;
   mutable std::unordered_map<std::string, std::shared_ptr<const PositionTokenMasks>> masks_;
-  mutable std::vector<uint64_t> structural_hashes_;  // per position, 0 = not computed yet
+  mutable std::vector<uint64_t> rule_hashes_;  // per rule, 0 = not computed yet (Pda::rule_hash)
 
   uint64_t structural_hash(uint32_t pos) const;
 };

@@ -30,6 +30,7 @@ Pda::Pda(const Grammar& grammar) : root_(grammar.root()) {
     }
   }
   compute_follow_sets();
+  compute_components();
 }
 
 void Pda::compute_follow_sets() {
@@ -104,11 +105,13 @@ inline uint64_t mix(uint64_t h, uint64_t v) {
 }
 }  // namespace
 
-uint64_t Pda::structural_hash(uint32_t pos) const {
-  // Number reachable rules in BFS order from the position's rule, then hash their bodies.
+uint64_t Pda::hash_component_from(uint32_t rule, const std::vector<uint64_t>& rule_hashes) const {
+  // Number the component's rules in BFS order from `rule` and hash their bodies; calls out of
+  // the component contribute the callee's hash (already computed).
+  const uint32_t comp = component_[rule];
   std::unordered_map<uint32_t, uint32_t> order;
-  std::vector<uint32_t> queue{rule_of_[pos]};
-  order[rule_of_[pos]] = 0;
+  std::vector<uint32_t> queue{rule};
+  order[rule] = 0;
   uint64_t h = 0x1234567;
   for (size_t qi = 0; qi < queue.size(); ++qi) {
     const uint32_t r = queue[qi];
@@ -121,6 +124,8 @@ uint64_t Pda::structural_hash(uint32_t pos) const {
         }
         if (kind_[p] == Kind::kBytes) {
           for (uint64_t w : sets_[p].words) h = mix(h, w);
+        } else if (component_[arg_[p]] != comp) {
+          h = mix(mix(h, 0x0C7), rule_hashes[arg_[p]]);
         } else {
           auto [it, fresh] = order.emplace(arg_[p], static_cast<uint32_t>(queue.size()));
           if (fresh) queue.push_back(arg_[p]);
@@ -129,8 +134,105 @@ uint64_t Pda::structural_hash(uint32_t pos) const {
       }
     }
   }
+  return h | 1;  // 0 marks "not computed"
+}
+
+uint64_t Pda::rule_hash(uint32_t rule, std::vector<uint64_t>& rule_hashes) const {
+  if (rule_hashes.size() != num_rules()) rule_hashes.assign(num_rules(), 0);
+  if (rule_hashes[rule]) return rule_hashes[rule];
+  // Depth-first over the component DAG with an explicit stack (schemas nest deeply): a rule is
+  // hashed once every call leaving its component has a hash.
+  std::vector<uint32_t> stack{rule};
+  std::vector<uint32_t> members;
+  while (!stack.empty()) {
+    const uint32_t r = stack.back();
+    if (rule_hashes[r]) {
+      stack.pop_back();
+      continue;
+    }
+    // The component's rules reachable from r (all of them: it is strongly connected), and the
+    // calls leaving it that still need a hash.
+    const uint32_t comp = component_[r];
+    const size_t before = stack.size();
+    members.assign(1, r);
+    std::unordered_map<uint32_t, bool> seen{{r, true}};
+    for (size_t i = 0; i < members.size(); ++i) {
+      for (uint32_t start : alt_starts_[members[i]]) {
+        for (uint32_t p = start; kind_[p] != Kind::kEnd; ++p) {
+          if (kind_[p] != Kind::kRule) continue;
+          const uint32_t callee = arg_[p];
+          if (component_[callee] != comp) {
+            if (!rule_hashes[callee]) stack.push_back(callee);
+          } else if (seen.emplace(callee, true).second) {
+            members.push_back(callee);
+          }
+        }
+      }
+    }
+    if (stack.size() != before) continue;
+    rule_hashes[r] = hash_component_from(r, rule_hashes);
+    stack.pop_back();
+  }
+  return rule_hashes[rule];
+}
+
+uint64_t Pda::structural_hash(uint32_t pos, std::vector<uint64_t>& rule_hashes) const {
   const uint32_t rule = rule_of_[pos];
-  return mix(h, pos - alt_starts_[rule][0]);
+  return mix(rule_hash(rule, rule_hashes), pos - alt_starts_[rule][0]);
+}
+
+void Pda::compute_components() {
+  // Tarjan's strongly connected components over the call graph, iteratively.
+  const size_t n = alt_starts_.size();
+  std::vector<std::vector<uint32_t>> callees(n);
+  for (uint32_t r = 0; r < n; ++r) {
+    for (uint32_t start : alt_starts_[r]) {
+      for (uint32_t p = start; kind_[p] != Kind::kEnd; ++p) {
+        if (kind_[p] == Kind::kRule) callees[r].push_back(arg_[p]);
+      }
+    }
+  }
+  component_.assign(n, ~0u);
+  std::vector<int> index(n, -1), low(n, 0);
+  std::vector<bool> on_stack(n, false);
+  std::vector<uint32_t> stack;
+  int counter = 0;
+  uint32_t n_comp = 0;
+  for (uint32_t root = 0; root < n; ++root) {
+    if (index[root] >= 0) continue;
+    std::vector<std::pair<uint32_t, size_t>> work{{root, 0}};
+    index[root] = low[root] = counter++;
+    stack.push_back(root);
+    on_stack[root] = true;
+    while (!work.empty()) {
+      auto& [v, next] = work.back();
+      if (next < callees[v].size()) {
+        const uint32_t w = callees[v][next++];
+        if (index[w] < 0) {
+          index[w] = low[w] = counter++;
+          stack.push_back(w);
+          on_stack[w] = true;
+          work.push_back({w, 0});
+        } else if (on_stack[w]) {
+          low[v] = std::min(low[v], index[w]);
+        }
+        continue;
+      }
+      if (low[v] == index[v]) {
+        while (true) {
+          const uint32_t w = stack.back();
+          stack.pop_back();
+          on_stack[w] = false;
+          component_[w] = n_comp;
+          if (w == v) break;
+        }
+        ++n_comp;
+      }
+      const uint32_t done = v;
+      work.pop_back();
+      if (!work.empty()) low[work.back().first] = std::min(low[work.back().first], low[done]);
+    }
+  }
 }
 
 StackPool::StackPool() {

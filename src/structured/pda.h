@@ -36,10 +36,18 @@ class Pda {
   size_t num_rules() const { return alt_starts_.size(); }
   const ByteSet& byte_set(uint32_t pos) const { return sets_[pos]; }
 
-  // A hash of everything the matcher can do from `pos` on: the rules reachable from its rule,
-  // canonically numbered, and the position's place in its rule. Two positions with equal
-  // hashes (even in different grammars) accept the same token bytes before leaving their rule.
-  uint64_t structural_hash(uint32_t pos) const;
+  // A hash of everything the matcher can do from `pos` on: the rules reachable from its rule
+  // and the position's place in its rule. Two positions with equal hashes (even in different
+  // grammars) accept the same token bytes before leaving their rule. `rule_hashes` memoizes
+  // rule hashes between calls (num_rules() entries, 0 = not computed yet).
+  uint64_t structural_hash(uint32_t pos, std::vector<uint64_t>& rule_hashes) const;
+  // The hash of `rule`'s reachable grammar, canonical across grammars: rules of its strongly
+  // connected component (rules that call each other) are numbered in breadth-first order from
+  // `rule`, and calls out of the component are replaced by the callee's own hash, a Merkle hash
+  // of the component DAG. Costs one walk of the component (not of all reachable rules).
+  uint64_t rule_hash(uint32_t rule, std::vector<uint64_t>& rule_hashes) const;
+  // The strongly connected component of `rule` in the call graph.
+  uint32_t component(uint32_t rule) const { return component_[rule]; }
 
   // Bytes that can come right after `rule` ends (over every place that calls it).
   const ByteSet& follow(uint32_t rule) const { return follow_[rule]; }
@@ -51,8 +59,11 @@ class Pda {
   std::vector<ByteSet> sets_;
   std::vector<std::vector<uint32_t>> alt_starts_;
   std::vector<ByteSet> follow_;
+  std::vector<uint32_t> component_;  // per rule
   uint32_t root_ = 0;
   void compute_follow_sets();
+  void compute_components();
+  uint64_t hash_component_from(uint32_t rule, const std::vector<uint64_t>& rule_hashes) const;
 };
 
 // Hash-consed stack nodes. Node 0 is the empty stack below the root rule (reaching it means
