@@ -61,7 +61,8 @@ uint64_t CompiledGrammar::structural_hash(uint32_t pos) const {
 
 const PositionTokenMasks& CompiledGrammar::masks_for(std::span<const uint32_t> positions,
                                                      std::optional<uint32_t> caller_pos,
-                                                     size_t max_uncertain) const {
+                                                     size_t max_uncertain,
+                                                     const PositionTokenMasks* alone) const {
   std::string local(reinterpret_cast<const char*>(positions.data()), positions.size() * 4);
   local += caller_pos ? 'c' : '-';
   if (caller_pos) local += std::to_string(*caller_pos);
@@ -89,8 +90,13 @@ const PositionTokenMasks& CompiledGrammar::masks_for(std::span<const uint32_t> p
   auto& shared = SharedMaskCache::instance();
   std::shared_ptr<const PositionTokenMasks> masks = shared.find(key);
   if (!masks) {
-    masks = std::make_shared<const PositionTokenMasks>(
-        compute_position_token_masks(pda_, positions, caller_pos, *vocab_, max_uncertain));
+    if (caller_pos && alone && !alone->gave_up && max_uncertain == SIZE_MAX) {
+      masks = std::make_shared<const PositionTokenMasks>(
+          refine_position_token_masks(pda_, positions, *caller_pos, *vocab_, *alone));
+    } else {
+      masks = std::make_shared<const PositionTokenMasks>(
+          compute_position_token_masks(pda_, positions, caller_pos, *vocab_, max_uncertain));
+    }
     shared.insert(key, masks);
   }
   std::lock_guard<std::mutex> lock(mutex_);

@@ -34,10 +34,13 @@ class CompiledGrammar {
   // Token classification for stack tops at the sorted byte-set `positions` sharing one caller
   // (computed on first use). With `caller_pos` (the caller's rule-call position) the caller's
   // frame is studied too. With `max_uncertain`, the study may give up (PositionTokenMasks::
-  // gave_up) when more tokens than that are uncertain.
+  // gave_up) when more tokens than that are uncertain. `alone`, the same positions' study without
+  // the caller (not given up), lets a study with `caller_pos` walk only the tokens it left
+  // uncertain instead of the whole vocabulary (refine_position_token_masks).
   const PositionTokenMasks& masks_for(std::span<const uint32_t> positions,
                                       std::optional<uint32_t> caller_pos,
-                                      size_t max_uncertain = SIZE_MAX) const;
+                                      size_t max_uncertain = SIZE_MAX,
+                                      const PositionTokenMasks* alone = nullptr) const;
 
   // Schema keywords this grammar does not enforce (checked by validating the finished output).
   std::vector<std::string> unenforced;

@@ -132,7 +132,8 @@ void GrammarMatcher::fill_next_token_mask(uint32_t* words) {
         positions_, std::nullopt, can_deepen ? kGiveUpAboveUncertain : SIZE_MAX);
     uint32_t resume = caller;
     if (can_deepen && (masks->gave_up || masks->suffixes.size() > kDeepenAboveSuffixes)) {
-      masks = &grammar_->masks_for(positions_, pool_.pos(caller));
+      masks = &grammar_->masks_for(positions_, pool_.pos(caller), SIZE_MAX,
+                                   masks->gave_up ? nullptr : masks);
       resume = pool_.parent(caller);
     }
     if (masks->lists_rejected) {

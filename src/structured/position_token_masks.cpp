@@ -70,6 +70,59 @@ class FrontierAutomaton {
   static constexpr uint8_t kDead = 1, kLeftRule = 2;
 };
 
+// Uncertain tokens with the byte ranges of their remaining suffixes.
+struct Uncertain {
+  int32_t id;
+  uint32_t first_tail;
+  uint32_t num_tails;
+};
+
+// Fills the uncertain-token part of `out`: distinct suffixes and, per token, which ones it has.
+void add_uncertain_tokens(PositionTokenMasks& out, std::vector<Uncertain>& uncertain,
+                          const std::vector<std::string_view>& tails) {
+  // Distinct suffixes in sorted order, each with its common prefix with the one before.
+  std::vector<std::string_view> distinct(tails);
+  std::sort(distinct.begin(), distinct.end());
+  distinct.erase(std::unique(distinct.begin(), distinct.end()), distinct.end());
+  out.suffixes.reserve(distinct.size());
+  for (size_t k = 0; k < distinct.size(); ++k) {
+    size_t common = 0;
+    if (k > 0) {
+      const std::string_view prev = distinct[k - 1], cur = distinct[k];
+      while (common < prev.size() && common < cur.size() && prev[common] == cur[common]) ++common;
+    }
+    out.suffixes.emplace_back(distinct[k]);
+    out.suffix_lcp.push_back(static_cast<uint16_t>(std::min<size_t>(common, 0xFFFF)));
+  }
+  std::sort(uncertain.begin(), uncertain.end(),
+            [](const Uncertain& a, const Uncertain& b) { return a.id < b.id; });
+  out.uncertain_ids.reserve(uncertain.size());
+  for (const auto& u : uncertain) {
+    out.uncertain_ids.push_back(u.id);
+    out.suffix_begin.push_back(static_cast<uint32_t>(out.suffix_of.size()));
+    for (uint32_t k = u.first_tail; k < u.first_tail + u.num_tails; ++k) {
+      const auto it = std::lower_bound(distinct.begin(), distinct.end(), tails[k]);
+      out.suffix_of.push_back(static_cast<uint32_t>(it - distinct.begin()));
+    }
+  }
+  out.suffix_begin.push_back(static_cast<uint32_t>(out.suffix_of.size()));
+}
+
+// Where the studied frames can be left, the next byte must be able to follow the outermost rule
+// (any of the group's rules: tail calls can leave several rules sharing one caller).
+ByteSet follow_of(const Pda& pda, std::span<const uint32_t> positions,
+                  std::optional<uint32_t> caller_pos) {
+  ByteSet follow;
+  if (caller_pos) {
+    follow = pda.follow(pda.rule_of(*caller_pos));
+  } else {
+    for (uint32_t pos : positions) {
+      for (int w = 0; w < 4; ++w) follow.words[w] |= pda.follow(pda.rule_of(pos)).words[w];
+    }
+  }
+  return follow;
+}
+
 }  // namespace
 
 PositionTokenMasks compute_position_token_masks(const Pda& pda, uint32_t pos,
@@ -86,16 +139,7 @@ PositionTokenMasks compute_position_token_masks(const Pda& pda, std::span<const 
   FrontierAutomaton automaton(pda);
   const auto& ids = vocab.sorted_ids();
   const auto& lcp = vocab.sorted_lcp();
-  // Leaving the studied frames, the next byte must be able to follow the outermost rule (any
-  // of the group's rules: tail calls can leave several rules sharing one caller).
-  ByteSet follow;
-  if (caller_pos) {
-    follow = pda.follow(pda.rule_of(*caller_pos));
-  } else {
-    for (uint32_t pos : positions) {
-      for (int w = 0; w < 4; ++w) follow.words[w] |= pda.follow(pda.rule_of(pos)).words[w];
-    }
-  }
+  const ByteSet follow = follow_of(pda, positions, caller_pos);
 
   // at[d]: the frontier after the first d bytes of the current token.
   std::vector<uint32_t> at(1, automaton.start(positions, caller_pos));
@@ -104,11 +148,6 @@ PositionTokenMasks compute_position_token_masks(const Pda& pda, std::span<const 
   std::vector<int32_t> accepted;
   // Uncertain tokens with the byte ranges of their remaining suffixes (views into the
   // vocabulary's sorted byte buffer, so no copies are made until the suffixes are deduplicated).
-  struct Uncertain {
-    int32_t id;
-    uint32_t first_tail;
-    uint32_t num_tails;
-  };
   std::vector<Uncertain> uncertain;
   std::vector<std::string_view> tails;
 
@@ -186,32 +225,65 @@ PositionTokenMasks compute_position_token_masks(const Pda& pda, std::span<const 
     std::sort(out.listed.begin(), out.listed.end());
   }
 
-  // Distinct suffixes in sorted order, each with its common prefix with the one before.
-  std::vector<std::string_view> distinct(tails);
-  std::sort(distinct.begin(), distinct.end());
-  distinct.erase(std::unique(distinct.begin(), distinct.end()), distinct.end());
-  out.suffixes.reserve(distinct.size());
-  for (size_t k = 0; k < distinct.size(); ++k) {
-    size_t common = 0;
-    if (k > 0) {
-      const std::string_view prev = distinct[k - 1], cur = distinct[k];
-      while (common < prev.size() && common < cur.size() && prev[common] == cur[common]) ++common;
+  add_uncertain_tokens(out, uncertain, tails);
+  return out;
+}
+
+}  // namespace ruvllm::structured
+
+namespace ruvllm::structured {
+
+PositionTokenMasks refine_position_token_masks(const Pda& pda, std::span<const uint32_t> positions,
+                                               uint32_t caller_pos, const TokenVocabulary& vocab,
+                                               const PositionTokenMasks& alone) {
+  // A token accepted without the caller stays accepted with it (the same path consumes it inside
+  // the studied frames), and one rejected without it stays rejected (every path dies inside, or
+  // leaves before a byte that cannot follow the rule at any call site). Only the uncertain
+  // tokens are walked again, each from the start, with the caller's frame below.
+  FrontierAutomaton automaton(pda);
+  const ByteSet follow = follow_of(pda, positions, caller_pos);
+  std::vector<uint32_t> at(vocab.max_token_bytes() + 1);
+  at[0] = automaton.start(positions, caller_pos);
+  std::vector<int32_t> accepted, rejected;
+  std::vector<Uncertain> uncertain;
+  std::vector<std::string_view> tails;
+  for (const int32_t id : alone.uncertain_ids) {
+    const std::string_view t = vocab.bytes(id);
+    size_t d = 0;
+    bool died = false;
+    while (d < t.size()) {
+      at[d + 1] = automaton.next(at[d], static_cast<uint8_t>(t[d]));
+      ++d;
+      if (automaton.dead(at[d])) {
+        died = true;
+        break;
+      }
     }
-    out.suffixes.emplace_back(distinct[k]);
-    out.suffix_lcp.push_back(static_cast<uint16_t>(std::min<size_t>(common, 0xFFFF)));
-  }
-  std::sort(uncertain.begin(), uncertain.end(),
-            [](const Uncertain& a, const Uncertain& b) { return a.id < b.id; });
-  out.uncertain_ids.reserve(uncertain.size());
-  for (const auto& u : uncertain) {
-    out.uncertain_ids.push_back(u.id);
-    out.suffix_begin.push_back(static_cast<uint32_t>(out.suffix_of.size()));
-    for (uint32_t k = u.first_tail; k < u.first_tail + u.num_tails; ++k) {
-      const auto it = std::lower_bound(distinct.begin(), distinct.end(), tails[k]);
-      out.suffix_of.push_back(static_cast<uint32_t>(it - distinct.begin()));
+    if (!died) {
+      accepted.push_back(id);
+      continue;
+    }
+    const auto first = static_cast<uint32_t>(tails.size());
+    for (size_t k = 1; k < d && k < t.size(); ++k) {
+      if (automaton.left_rule(at[k]) && follow.contains(static_cast<uint8_t>(t[k]))) {
+        tails.push_back(t.substr(k));
+      }
+    }
+    const auto n = static_cast<uint32_t>(tails.size()) - first;
+    if (n) {
+      uncertain.push_back({id, first, n});
+    } else {
+      rejected.push_back(id);
     }
   }
-  out.suffix_begin.push_back(static_cast<uint32_t>(out.suffix_of.size()));
+  PositionTokenMasks out;
+  out.lists_rejected = alone.lists_rejected;
+  // alone.uncertain_ids is sorted, so the new ids are too; merge them into the kept list.
+  const std::vector<int32_t>& more = alone.lists_rejected ? rejected : accepted;
+  out.listed.resize(alone.listed.size() + more.size());
+  std::merge(alone.listed.begin(), alone.listed.end(), more.begin(), more.end(),
+             out.listed.begin());
+  add_uncertain_tokens(out, uncertain, tails);
   return out;
 }
 

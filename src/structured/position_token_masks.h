@@ -55,4 +55,12 @@ PositionTokenMasks compute_position_token_masks(const Pda& pda, std::span<const 
                                                 const TokenVocabulary& vocab,
                                                 size_t max_uncertain = SIZE_MAX);
 
+// The study of `positions` with the caller's frame (`caller_pos`) below, from their study
+// without it (`alone`, which must not have given up): only the tokens `alone` left uncertain are
+// walked again. Classifies every token as compute_position_token_masks(pda, positions,
+// caller_pos, vocab) does; only the form of `listed` (accepted or rejected ids) may differ.
+PositionTokenMasks refine_position_token_masks(const Pda& pda, std::span<const uint32_t> positions,
+                                               uint32_t caller_pos, const TokenVocabulary& vocab,
+                                               const PositionTokenMasks& alone);
+
 }  // namespace ruvllm::structured
