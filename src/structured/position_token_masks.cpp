@@ -39,6 +39,21 @@ class FrontierAutomaton {
     return id;
   }
 
+  // Whether every plain byte (TokenVocabulary::is_plain_byte) leads from `state` back to it and
+  // the state is alive, as inside a JSON string: any run of plain bytes is then accepted.
+  bool plain_closed(uint32_t state) {
+    uint8_t& known = plain_closed_[state];
+    if (known) return known == 1;
+    bool closed = !dead(state);
+    for (unsigned b = 0; closed && b < 256; ++b) {
+      if (TokenVocabulary::is_plain_byte(static_cast<uint8_t>(b))) {
+        closed = next(state, static_cast<uint8_t>(b)) == state;
+      }
+    }
+    plain_closed_[state] = closed ? 1 : 2;  // next() may have grown the vector
+    return closed;
+  }
+
   const PdaFrontier& operator[](uint32_t state) const { return states_[state]; }
   // Compact copies of two frontier properties, so the hot loop reads one byte per step.
   bool dead(uint32_t state) const { return flags_[state] & kDead; }
@@ -56,6 +71,7 @@ class FrontierAutomaton {
           static_cast<uint8_t>((f.dead() ? kDead : 0) | (f.left_rule ? kLeftRule : 0)));
       states_.push_back(std::move(f));
       transitions_.resize(states_.size() * 256, -1);
+      plain_closed_.push_back(0);
     }
     return it->second;
   }
@@ -67,6 +83,7 @@ class FrontierAutomaton {
   std::unordered_map<std::string, uint32_t> index_;
   std::vector<int32_t> transitions_;
   std::vector<uint8_t> flags_;
+  std::vector<uint8_t> plain_closed_;  // 0 unknown, 1 yes, 2 no
   static constexpr uint8_t kDead = 1, kLeftRule = 2;
 };
 
@@ -179,7 +196,10 @@ PositionTokenMasks compute_position_token_masks(const Pda& pda, std::span<const 
     size_t d = std::min<size_t>(i == 0 ? 0 : lcp[i], valid);
     bool died = false;
     uint32_t state = at[d];
+    const size_t plain_from = vocab.sorted_plain_from(i);
     while (d < t.size()) {
+      // The rest of the token is plain bytes and the state takes any of them: accepted.
+      if (d >= plain_from && automaton.plain_closed(state)) break;
       state = automaton.next(state, static_cast<uint8_t>(t[d]));
       at[++d] = state;
       if (automaton.dead(state)) {

@@ -39,6 +39,13 @@ TokenVocabulary::TokenVocabulary(std::vector<std::string> bytes, std::vector<boo
     sorted_bytes_ += bytes_[id];
   }
   sorted_offset_.push_back(static_cast<uint32_t>(sorted_bytes_.size()));
+  plain_from_.resize(sorted_.size());
+  for (size_t i = 0; i < sorted_.size(); ++i) {
+    const std::string& t = bytes_[sorted_[i]];
+    size_t d = t.size();
+    while (d > 0 && is_plain_byte(static_cast<uint8_t>(t[d - 1]))) --d;
+    plain_from_[i] = static_cast<uint16_t>(std::min<size_t>(d, 0xFFFF));
+  }
   lcp_.assign(sorted_.size(), 0);
   for (size_t i = 1; i < sorted_.size(); ++i) {
     const std::string& a = bytes_[sorted_[i - 1]];

@@ -53,6 +53,13 @@ class TokenVocabulary {
     return subtree_end_[subtree_offset_[i] + depth - 1];
   }
 
+  // The bytes a JSON string takes as themselves: printable ASCII except '"' and '\\'.
+  static bool is_plain_byte(uint8_t b) { return b >= 0x20 && b < 0x80 && b != '"' && b != '\\'; }
+  // The first d such that bytes d.. of the i-th token in sorted order are all plain bytes (its
+  // length when the last byte is not plain): a walk in a state that every plain byte leads back
+  // to can stop there.
+  size_t sorted_plain_from(size_t i) const { return plain_from_[i]; }
+
   // The length of the longest non-special token.
   size_t max_token_bytes() const { return max_token_bytes_; }
 
@@ -70,6 +77,7 @@ class TokenVocabulary {
   std::vector<int32_t> eog_;
   std::vector<int32_t> sorted_;
   std::vector<uint16_t> lcp_;
+  std::vector<uint16_t> plain_from_;
   std::string sorted_bytes_;
   std::vector<uint32_t> sorted_offset_;  // sorted_.size() + 1 entries
   size_t max_token_bytes_ = 0;

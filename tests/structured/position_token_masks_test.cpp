@@ -218,5 +218,20 @@ TEST(PositionTokenMasks, RefinementWithTheCallerEqualsAFullStudy) {
   EXPECT_GT(uncertain_before, 100u);  // the refinement had tokens to decide
 }
 
+TEST(TokenVocabulary, PlainFromIsWhereTheLastRunOfPlainBytesStarts) {
+  const TokenVocabulary v({"abc", "a\"bc", "ab\\", "\xC3\xA9x", "\"", "x\n"}, std::vector<bool>(6),
+                          {});
+  std::map<std::string, size_t> got;
+  for (size_t i = 0; i < v.sorted_ids().size(); ++i) {
+    got[v.bytes(v.sorted_ids()[i])] = v.sorted_plain_from(i);
+  }
+  EXPECT_EQ(got["abc"], 0u);
+  EXPECT_EQ(got["a\"bc"], 2u);
+  EXPECT_EQ(got["ab\\"], 3u);
+  EXPECT_EQ(got["\xC3\xA9x"], 2u);
+  EXPECT_EQ(got["\""], 1u);
+  EXPECT_EQ(got["x\n"], 2u);
+}
+
 }  // namespace
 }  // namespace ruvllm::structured
