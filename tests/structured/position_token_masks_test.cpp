@@ -114,8 +114,9 @@ std::shared_ptr<const TokenVocabulary> string_vocab() {
     t.push_back(w);
   }
   const std::vector<std::string> after = {",", "}", "]", ":", " ", "\n", ", ", "},", "}]", "],"};
+  const std::vector<std::string> heads = {"", "abc", "name", " x"};
   for (const std::string& a : after) {
-    for (const std::string& head : {"", "abc", "name", " x"}) {
+    for (const std::string& head : heads) {
       t.push_back(head + "\"" + a);
       t.push_back(head + "\"" + a + "\"");
       t.push_back(head + "\"" + a + " \"k");
