@@ -74,8 +74,61 @@ ModelService::ModelService(const ModelServiceParams& params, ServerMetrics* metr
   tool_calling_ = std::make_unique<tools::ToolCalling>(*template_, params.tool_format);
   grammars_ = std::make_unique<structured::GrammarCompiler>(
       structured::TokenVocabulary::from_tokenizer(*tokenizer_));
+  probe_assistant_tail();
   scheduler_ = std::make_unique<Scheduler>(model_, *tokenizer_, params.scheduler,
                                            pool_->size() > 1 ? pool_.get() : nullptr, metrics);
+}
+
+// Renders a question answered in two ways, each followed by no message or by one of two user
+// messages: what follows the answer's content in all six is the template's end of an assistant
+// turn. It is used only when every rendering tokenizes to the question's prompt, the content's
+// tokens and the tail's tokens in a row (so an answer ending in a word and followed by the tail
+// keeps its tokens, and the tail's tokens do not depend on the next message). Templates that
+// render differently (or reject such conversations) get no tail.
+void ModelService::probe_assistant_tail() {
+  const auto message = [](const char* role, const char* content) {
+    return ordered_json{{"role", role}, {"content", content}};
+  };
+  try {
+    const ordered_json question = ordered_json::array({message("user", "Hello")});
+    const std::string asked = template_->apply(question, nullptr, /*add_generation_prompt=*/true);
+    std::optional<std::string> tail;
+    std::vector<std::pair<std::string, std::string>> renderings;  // (answer, conversation)
+    for (const char* answer : {"Hi there", "Sure, here it is"})
+      for (const char* next : {"", "Thanks", "And then what"}) {
+        ordered_json messages = question;
+        messages.push_back(message("assistant", answer));
+        if (*next) messages.push_back(message("user", next));
+        const std::string text = template_->apply(messages, nullptr, false);
+        const size_t n = std::char_traits<char>::length(answer);
+        if (text.compare(0, asked.size(), asked) != 0 || text.compare(asked.size(), n, answer) != 0)
+          return;
+        const std::string_view after = std::string_view(text).substr(asked.size() + n);
+        if (!tail) tail = std::string(after);
+        size_t common = 0;
+        while (common < tail->size() && common < after.size() && (*tail)[common] == after[common])
+          ++common;
+        tail->resize(common);
+        renderings.emplace_back(answer, text);
+      }
+    if (!tail || tail->empty()) return;
+    const std::vector<int32_t> tail_tokens = tokenizer_->encode(*tail, false, true);
+    const std::vector<int32_t> asked_tokens = tokenize_prompt(asked);
+    for (const auto& [answer, text] : renderings) {
+      std::vector<int32_t> expected = asked_tokens;
+      const std::vector<int32_t> content = tokenizer_->encode(answer, false, true);
+      expected.insert(expected.end(), content.begin(), content.end());
+      expected.insert(expected.end(), tail_tokens.begin(), tail_tokens.end());
+      const std::vector<int32_t> got = tokenize_prompt(text);
+      if (got.size() < expected.size() ||
+          !std::equal(expected.begin(), expected.end(), got.begin()))
+        return;
+    }
+    assistant_tail_text_ = std::move(*tail);
+    assistant_tail_ = tail_tokens;
+  } catch (const std::exception&) {
+    // A template that rejects these conversations: no tail.
+  }
 }
 
 ModelService::~ModelService() {
@@ -184,6 +237,10 @@ PreparedJob ModelService::prepare_chat(const ChatCompletionRequest& request) con
   if (!request.tools.empty() && request.tool_choice.mode != ToolChoice::Mode::kNone)
     prompt += plan_tool_calls(request, prompt, prepared);
   prepared.job.prompt = tokenize_prompt(prompt);
+  if (request.tools.empty()) {
+    prepared.job.cache_tail_text = assistant_tail_text_;
+    prepared.job.cache_tail = assistant_tail_;
+  }
   return prepared;
 }
 

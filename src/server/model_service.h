@@ -60,7 +60,7 @@ struct PreparedJob {
     // The call section is written under a grammar that enforces every tool's whole schema, so
     // calls can be streamed as they are generated.
     bool streamable = false;
-    std::vector<std::string> names;  // the tools that may be called
+    std::vector<std::string> names;                             // the tools that may be called
     std::shared_ptr<const tools::ToolCallValidator> validator;  // checks every returned call
   };
   std::optional<ToolOutput> tool_output;
@@ -87,6 +87,12 @@ class ModelService {
   PreparedJob prepare_chat(const ChatCompletionRequest& request) const;
   PreparedJob prepare_completion(const CompletionRequest& request) const;
 
+  // What the chat template writes after an assistant message's content whatever the content
+  // and the next message (ChatML: "<|im_end|>\n"), and its tokens there; empty when that is not
+  // knowable. Chat jobs without tools carry it as GenerationJob::cache_tail.
+  const std::string& assistant_tail_text() const { return assistant_tail_text_; }
+  const std::vector<int32_t>& assistant_tail() const { return assistant_tail_; }
+
  private:
   GenerationJob base_job(const GenerationOptions& options) const;
   // The grammar a request's response_format or `grammar` asks for (null: unconstrained).
@@ -99,6 +105,7 @@ class ModelService {
   // Arms the job for the request's tool choice; returns text to append to the prompt.
   std::string plan_tool_calls(const ChatCompletionRequest& request, const std::string& prompt,
                               PreparedJob& prepared) const;
+  void probe_assistant_tail();
 
   std::string model_id_;
   int64_t created_ = 0;
@@ -107,9 +114,11 @@ class ModelService {
   std::shared_ptr<const Model> model_;
   std::unique_ptr<Tokenizer> tokenizer_;
   std::unique_ptr<chat::ChatTemplate> template_;
-  std::unique_ptr<tools::ToolCalling> tool_calling_;  // renders tools and calls for template_
+  std::unique_ptr<tools::ToolCalling> tool_calling_;       // renders tools and calls for template_
   std::unique_ptr<structured::GrammarCompiler> grammars_;  // caches compiled grammars
   std::unique_ptr<Scheduler> scheduler_;
+  std::string assistant_tail_text_;
+  std::vector<int32_t> assistant_tail_;
 };
 
 // The conversation as the chat template sees it (transformers' message dicts): tool-call

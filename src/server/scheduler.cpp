@@ -140,7 +140,8 @@ void Scheduler::admit_locked() {
     // the whole budget, so that a single request always gets in once the others have finished.
     const GenerationJob& job = pending.job;
     const int64_t limit = job.max_tokens < 0 ? n_ctx_ : int64_t(job.max_tokens);
-    const int64_t need = std::min<int64_t>(n_ctx_, int64_t(job.prompt.size()) + limit);
+    const int64_t need = std::min<int64_t>(
+        n_ctx_, int64_t(job.prompt.size()) + limit + int64_t(job.cache_tail.size()));
     auto reservation =
         kv_pool_->try_reserve(std::min(kv_pool_->blocks_for(need), kv_pool_->capacity_blocks()));
     if (!reservation) {
@@ -179,6 +180,7 @@ void Scheduler::admit_locked() {
     slot->generated = 0;
     slot->next_token = -1;
     slot->skipped_steps = 0;
+    slot->epilogue.clear();
     slot->logprobs.clear();
     slot->sampler.emplace(slot->job.sampling, int32_t(session.n_vocab()));
     for (int32_t t : slot->job.prompt) slot->sampler->accept(t);
@@ -262,7 +264,9 @@ void Scheduler::schedule_prefill() {
   // The decode tokens (already in batch_) take their share of the pass; many generating slots
   // still leave prompts a quarter of it, so admitted prompts keep moving.
   const int64_t chunk = params_.prefill_chunk;
-  size_t room = size_t(std::max(chunk - int64_t(batch_.size()), std::max<int64_t>(1, chunk / 4)));
+  int64_t taken = 0;
+  for (const BatchWork& work : batch_) taken += int64_t(work.tokens.size());
+  size_t room = size_t(std::max(chunk - taken, std::max<int64_t>(1, chunk / 4)));
   for (Slot* slot : prefilling_) {
     if (room == 0) {
       ++slot->skipped_steps;
@@ -304,6 +308,7 @@ void Scheduler::sample(Slot& slot) {
   ++slot.generated;
   if (tokenizer_.is_eog(token)) {
     emit(slot, {});
+    plan_epilogue(slot, std::nullopt);
     finish(slot, FinishReason::kStop);
     return;
   }
@@ -313,6 +318,7 @@ void Scheduler::sample(Slot& slot) {
     return;
   }
   if (slot.job.max_tokens >= 0 && slot.generated >= slot.job.max_tokens) {
+    plan_epilogue(slot, token);
     finish(slot, FinishReason::kLength);
     return;
   }
@@ -345,12 +351,17 @@ void Scheduler::run_batch() {
         if (seen != work.seen_before) session.truncate(int64_t(work.seen_before));
         session.eval(work.tokens);
       } catch (const std::exception& e) {
-        finish(*work.slot, FinishReason::kStop, ApiError::internal(e.what()));
         work.failed = true;
+        if (work.epilogue) continue;  // the answer went out already; its tail is dropped
+        finish(*work.slot, FinishReason::kStop, ApiError::internal(e.what()));
       }
     }
   }
   for (BatchWork& work : batch_) {
+    if (work.epilogue) {
+      end_epilogue(*work.slot);
+      continue;
+    }
     if (work.failed) continue;
     if (work.prefill) {
       prefilled(*work.slot, work.tokens.size());
@@ -395,11 +406,55 @@ void Scheduler::finish(Slot& slot, FinishReason reason, std::optional<ApiError> 
       metrics_->decode_seconds.observe(seconds_between(slot.decode_started, now));
     metrics_->request_seconds.observe(seconds_between(slot.submitted, now));
   }
-  release_kv(slot, !outcome.error);
+  // An answer that ended on its own may have tokens left to evaluate for the prefix cache
+  // (plan_epilogue, called while the step's batch is being built): the response goes out now,
+  // the tokens join this step's forward pass and the sequence is cached after it.
+  const bool epilogue = !outcome.error && !cancelled && !slot.epilogue.empty();
+  if (!epilogue) release_kv(slot, !outcome.error);
   slot.channel->finish(std::move(outcome));
   slot.channel.reset();
-  slot.busy = false;
   slot.next_token = -1;
+  if (epilogue) {
+    batch_.push_back({&slot, std::span<const int32_t>(slot.epilogue), false, true});
+    return;
+  }
+  slot.epilogue.clear();
+  slot.busy = false;
+}
+
+void Scheduler::plan_epilogue(Slot& slot, std::optional<int32_t> unevaluated) {
+  slot.epilogue.clear();
+  const GenerationJob& job = slot.job;
+  if (!params_.prefix_cache || !job.cache_enable || job.cache_tail.empty()) return;
+  const Session& session = *slot.session;
+  // The answer's last content token: the unevaluated one, or the last evaluated generated one.
+  int32_t last = -1;
+  if (unevaluated) {
+    last = *unevaluated;
+  } else if (session.tokens().size() > job.prompt.size()) {
+    last = session.tokens().back();
+  } else {
+    return;  // no content: nothing knowable about the next turn's tokens after the prompt
+  }
+  if (tokenizer_.is_control(last)) return;
+  // The next turn holds the answer's text followed by the tail's; its tokens are these when the
+  // last token's text and the tail's tokenize to exactly that token and the tail's tokens.
+  std::vector<int32_t> expected = {last};
+  expected.insert(expected.end(), job.cache_tail.begin(), job.cache_tail.end());
+  if (tokenizer_.encode(tokenizer_.token_to_bytes(last) + job.cache_tail_text,
+                        /*add_special=*/false, /*parse_special=*/true) != expected)
+    return;
+  if (unevaluated) slot.epilogue.push_back(*unevaluated);
+  slot.epilogue.insert(slot.epilogue.end(), job.cache_tail.begin(), job.cache_tail.end());
+  const int64_t n = session.n_past() + int64_t(slot.epilogue.size());
+  if (n > n_ctx_ || !slot.reservation || kv_pool_->blocks_for(n) > slot.reservation->blocks())
+    slot.epilogue.clear();
+}
+
+void Scheduler::end_epilogue(Slot& slot) {
+  release_kv(slot, true);
+  slot.epilogue.clear();
+  slot.busy = false;
 }
 
 void Scheduler::release_kv(Slot& slot, bool cache_it) {

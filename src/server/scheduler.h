@@ -99,6 +99,15 @@ struct GenerationJob {
   bool cache_enable = true;
   std::string cache_key;
   std::chrono::seconds cache_ttl{0};
+  // What the chat template writes after an assistant message's content (ChatML: "<|im_end|>\n"),
+  // as text and as tokens. When a generation ends on its own (an end-of-generation token or
+  // max_tokens) and its last content token's text followed by this text tokenizes to that token
+  // and these tokens, the slot evaluates the answer's last sampled token (when it is content)
+  // and these tokens after the response went out, before the sequence goes into the prefix
+  // cache: the conversation's next turn holds them, so its cache hit goes on past the answer.
+  // The end-of-generation token itself is content of no turn and is not cached.
+  std::string cache_tail_text;
+  std::vector<int32_t> cache_tail;
 };
 
 class Scheduler {
@@ -154,6 +163,9 @@ class Scheduler {
     int32_t generated = 0;
     int32_t next_token = -1;  // sampled, waiting to be evaluated in this step's batch
     int skipped_steps = 0;    // steps in a row that evaluated none of this slot's prompt
+    // After the response: tokens evaluated with the step's pass before the sequence is cached
+    // (GenerationJob::cache_tail); the slot stays busy until the pass is over.
+    std::vector<int32_t> epilogue;
     std::vector<TokenLogprobInfo> logprobs;
     Clock::time_point submitted, started, decode_started;
   };
@@ -185,6 +197,12 @@ class Scheduler {
   // does, or when there is no schema).
   std::optional<ApiError> output_schema_error(const Slot& slot) const;
   void prefilled(Slot& slot, size_t n);  // bookkeeping after a prompt chunk was evaluated
+  // Sets slot.epilogue for an answer that ends on its own (called from sample(), before
+  // finish()); `unevaluated` is its last sampled token when that is content not evaluated yet
+  // (max_tokens), nullopt after an end-of-generation token.
+  void plan_epilogue(Slot& slot, std::optional<int32_t> unevaluated);
+  // Caches the slot's sequence after its epilogue ran (or failed) and frees the slot.
+  void end_epilogue(Slot& slot);
   void run_batch();
   void emit(Slot& slot, std::string text);
   void finish(Slot& slot, FinishReason reason, std::optional<ApiError> error = std::nullopt);
@@ -221,6 +239,7 @@ class Scheduler {
     Slot* slot;
     std::span<const int32_t> tokens;
     bool prefill;
+    bool epilogue = false;   // tokens after a finished answer (Slot::epilogue)
     size_t seen_before = 0;  // the session's token count before the step
     bool failed = false;
   };
