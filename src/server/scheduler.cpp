@@ -45,6 +45,11 @@ Scheduler::Scheduler(std::shared_ptr<const Model> model, const Tokenizer& tokeni
   slots_.resize(size_t(params_.n_slots));
   for (Slot& slot : slots_) slot.session = std::make_unique<Session>(model_, session_params, pool);
   n_ctx_ = slots_[0].session->n_ctx();
+  const double head_macs = double(config.n_head) * double(config.head_dim_k);
+  const double weight_macs =
+      2 * head_macs * double(config.n_embd) + 3 * double(config.n_embd) * double(config.n_ff);
+  const double key_macs = double(config.n_head) * double(config.head_dim_k + config.head_dim_v);
+  key_cost_ = weight_macs > 0 ? key_macs / weight_macs : 0;
   batch_.reserve(slots_.size());
   prefilling_.reserve(slots_.size());
   if (metrics_) {
@@ -267,17 +272,29 @@ void Scheduler::schedule_prefill() {
   int64_t taken = 0;
   for (const BatchWork& work : batch_) taken += int64_t(work.tokens.size());
   size_t room = size_t(std::max(chunk - taken, std::max<int64_t>(1, chunk / 4)));
+  bool first = true;
   for (Slot* slot : prefilling_) {
     if (room == 0) {
       ++slot->skipped_steps;
       continue;
     }
     const size_t n = std::min(room, remaining(slot));
+    if (!first && chunk_cost(*slot, n) > params_.pass_overhead_tokens) {
+      ++slot->skipped_steps;  // cheaper in a pass of its own (see the file comment)
+      continue;
+    }
+    first = false;
     batch_.push_back(
         {slot, std::span<const int32_t>(slot->job.prompt.data() + slot->prompt_done, n), true});
     slot->skipped_steps = 0;
     room -= n;
   }
+}
+
+double Scheduler::chunk_cost(const Slot& slot, size_t n) const {
+  // Each token attends to the positions before it and itself.
+  const double keys = double(slot.prompt_done) + double(n + 1) / 2;
+  return double(n) * (1 + keys * key_cost_);
 }
 
 void Scheduler::prefilled(Slot& slot, size_t n) {

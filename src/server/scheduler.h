@@ -7,9 +7,15 @@
 //     the tokenizer's StreamDecoder and the runtime's StopStringFilter) and evaluates that token;
 //   - the rest of the step's tokens go to slots still evaluating their prompts, the shortest
 //     remaining prompt first: a cache hit's short suffix (or a short prompt) is not held up
-//     behind long cold prompts, several of them share one pass, and a long prompt never stalls
-//     the generating slots for more than one pass. A prompt passed over for
-//     kMaxSkippedSteps steps in a row goes first, so none starves.
+//     behind long cold prompts, and a long prompt never stalls the generating slots for more
+//     than one pass. After the first prompt chunk, another joins the pass only when its cost
+//     is below a pass's fixed cost (SchedulerParams::pass_overhead_tokens): sharing a pass
+//     saves that overhead once but makes the first prompt wait for the other's compute, which
+//     for a chunk costlier than the overhead raises the mean time to first token (e.g. eight
+//     cache hits of 16 new tokens after 4,096 cached ones go one after another, not all in one
+//     pass that none of them sees the end of before all are done). A chunk's cost counts its
+//     tokens' attention over what precedes them, in tokens of weight compute. A prompt passed
+//     over for kMaxSkippedSteps steps in a row goes first, so none starves.
 // With a grammar, each sample is masked by the slot's GrammarMatcher (src/structured); when the
 // token budget (max_tokens, context) is about to run out inside an unfinished grammar, the
 // shortest completion is written instead, so constrained answers end well-formed.
@@ -18,14 +24,17 @@
 // Prefix cache: every slot's KV blocks come from one byte-bounded pool shared with a
 // RadixPrefixCache (src/cache). An admitted request maps the longest cached prefix of its prompt
 // (any earlier request's prompt or output, in any slot) and evaluates only the rest
-// (usage.prompt_tokens_details.cached_tokens); a finished request's tokens are inserted. A
+// (usage.prompt_tokens_details.cached_tokens); a finished request's tokens are inserted (a chat
+// answer that ended on its own with its last token and the template's end of turn, which the
+// next turn holds: GenerationJob::cache_tail). A
 // request is admitted only when the blocks it may need can be reserved in the pool (prompt plus
 // max_tokens, at most the context): when active sequences hold the budget, it waits in the
 // queue instead of allocating, and cached blocks are evicted as new ones are needed.
 //
-// Batching: the evaluations of one step (a decode token of every generating slot, a prompt chunk
-// of every prefilling slot) are collected before any runs and go through one multi-sequence
-// forward pass (Session::eval_batch), so each weight matrix is read once per step for all slots.
+// Batching: the evaluations of one step (a decode token of every generating slot, the prompt
+// chunks chosen above, finished answers' cache tails) are collected before any runs and go through
+// one multi-sequence forward pass (Session::eval_batch), so each weight matrix is read once per
+// step for all of them.
 #pragma once
 
 #include <chrono>
@@ -61,6 +70,9 @@ struct SchedulerParams {
   int64_t n_ctx = 0;            // context per slot (0: min(model context, 4096))
   size_t max_queue = 64;        // requests waiting for a slot before submit() refuses
   int64_t prefill_chunk = 256;  // tokens evaluated per step (one forward pass), all slots together
+  // The fixed cost of a forward pass (reading the weights, thread meetings), in tokens of weight
+  // compute: a second prompt chunk shares a pass only when it costs less (see above).
+  double pass_overhead_tokens = 32;
   // KV memory of the slots and the prefix cache together (0: cache::default_cache_bytes(), raised
   // to one full context if smaller). An explicit budget below one context is an Error.
   size_t cache_bytes = 0;
@@ -176,6 +188,8 @@ class Scheduler {
   void advance(Slot& slot);
   // Gives the step's remaining tokens to the prefilling slots (see the file comment).
   void schedule_prefill();
+  // Cost of the slot's next n prompt tokens in tokens of weight compute (see key_cost_).
+  double chunk_cost(const Slot& slot, size_t n) const;
   void sample(Slot& slot);
   // What pick_token returns instead of a token when the generation must end here.
   static constexpr int32_t kEndStop = -1;    // the grammar is complete (finish_reason stop)
@@ -218,6 +232,9 @@ class Scheduler {
   SchedulerParams params_;
   ServerMetrics* metrics_;
   int64_t n_ctx_ = 0;
+  // The cost of one attended key relative to a token's weight compute (multiply-adds per key of
+  // every layer's attention over those of its matrices).
+  double key_cost_ = 0;
   std::shared_ptr<KvBlockPool> kv_pool_;
   std::unique_ptr<cache::RadixPrefixCache> cache_;
   struct CacheMetrics {
