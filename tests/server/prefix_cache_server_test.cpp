@@ -1,7 +1,8 @@
 // The scheduler and HTTP server with the prefix cache: a repeated or extended prompt is served
 // from the cache (usage cached_tokens) with the same output as uncached, any slot can reuse any
 // earlier request's tokens, `cache_prefix.enable: false` bypasses the cache, a tight budget makes
-// admission wait instead of failing, and GET /v1/cache/stats and /metrics report the counters.
+// admission wait instead of failing, GET /v1/cache/stats and /metrics report the counters, and a
+// chat's next turn hits past the previous answer (its last token and the template's end of turn).
 #include <httplib.h>
 
 #include <gtest/gtest.h>
@@ -11,6 +12,7 @@
 
 #include "server/http_server.h"
 #include "server/model_service.h"
+#include "server/openai_request.h"
 #include "server/scheduler.h"
 #include "support/golden.h"
 
@@ -245,6 +247,48 @@ TEST_F(PrefixCacheHttp, UsageStatsEndpointAndMetrics) {
         "ruvllm_prefix_cache_evictions_total 0", "ruvllm_prefix_cache_bytes",
         "ruvllm_prefix_cache_hit_rate", "ruvllm_kv_pool_budget_bytes"})
     EXPECT_NE(m->body.find(name), std::string::npos) << name;
+}
+
+// The chat template's end of an assistant turn is found by probing the template, and a finished
+// answer's sequence is cached with its last sampled token and that tail, so the next turn of the
+// conversation hits past the answer (Llama 3: the answer, then <|eot_id|>).
+TEST(PrefixCacheChat, NextTurnHitsPastTheAnswerAndTheEndOfTurn) {
+  const auto path = test::golden("models/tiny-llama3-chat-q8_0.gguf");
+  RUVLLM_REQUIRE_GOLDEN(path);
+  ModelServiceParams params;
+  params.model_path = path.string();
+  params.threads = 1;
+  ServerMetrics metrics;
+  ModelService service(params, &metrics);
+  const Tokenizer& tok = service.tokenizer();
+  const auto eot = tok.encode("<|eot_id|>", false, true);
+  ASSERT_EQ(eot.size(), 1u);
+  EXPECT_EQ(service.assistant_tail(), eot);
+  EXPECT_EQ(service.assistant_tail_text(), "<|eot_id|>");
+
+  // One answer token, steered onto a word that tokenizes to itself (the template trims content).
+  const auto hello = tok.encode("Hello", false, false);
+  ASSERT_EQ(hello.size(), 1u);
+  json messages = json::array({{{"role", "user"}, {"content", "Say hello"}}});
+  const auto run = [&](const json& history) {
+    const json body = {{"messages", history},
+                       {"max_tokens", 1},
+                       {"temperature", 0},
+                       {"logit_bias", {{std::to_string(hello[0]), 100}}}};
+    const PreparedJob prepared = service.prepare_chat(parse_chat_completion_request(body));
+    Finished f = wait(*service.scheduler().submit(prepared.job));
+    return std::make_pair(prepared.job.prompt.size(), f);
+  };
+  const auto [first_prompt, first] = run(messages);
+  ASSERT_FALSE(first.outcome.error.has_value());
+  EXPECT_EQ(first.text, "Hello");
+  messages.push_back({{"role", "assistant"}, {"content", first.text}});
+  messages.push_back({{"role", "user"}, {"content", "Again"}});
+  const auto [second_prompt, second] = run(messages);
+  ASSERT_FALSE(second.outcome.error.has_value());
+  // The previous prompt, "Hello" and <|eot_id|>; the next user message's header may hit too.
+  EXPECT_GE(second.outcome.usage.cached_tokens, int64_t(first_prompt) + 2);
+  EXPECT_LT(second.outcome.usage.cached_tokens, int64_t(second_prompt));
 }
 
 }  // namespace
