@@ -5,6 +5,7 @@
 #include <functional>
 
 #include "core/error.h"
+#include "structured/strong_components.h"
 
 namespace ruvllm::structured {
 
@@ -58,56 +59,19 @@ void Grammar::check_no_left_recursion() const {
   };
   const size_t n = rules_.size();
   std::vector<std::vector<Edge>> edges(n);
+  std::vector<std::vector<uint32_t>> successors(n);
   for (size_t r = 0; r < n; ++r) {
     for (const auto& alt : rules_[r].alternatives) {
       for (size_t i = 0; i < alt.size(); ++i) {
         const auto& e = alt[i];
         if (e.kind == GrammarElement::Kind::kBytes) break;
         edges[r].push_back({e.index, i + 1 == alt.size()});
+        successors[r].push_back(e.index);
         if (!nullable[e.index]) break;
       }
     }
   }
-  // Tarjan's strongly connected components, iteratively.
-  std::vector<int> index(n, -1), low(n, 0), comp(n, -1);
-  std::vector<bool> on_stack(n, false);
-  std::vector<uint32_t> stack;
-  int counter = 0, n_comp = 0;
-  for (uint32_t start = 0; start < n; ++start) {
-    if (index[start] >= 0) continue;
-    std::vector<std::pair<uint32_t, size_t>> work{{start, 0}};
-    index[start] = low[start] = counter++;
-    stack.push_back(start);
-    on_stack[start] = true;
-    while (!work.empty()) {
-      auto& [v, next] = work.back();
-      if (next < edges[v].size()) {
-        const uint32_t w = edges[v][next++].to;
-        if (index[w] < 0) {
-          index[w] = low[w] = counter++;
-          stack.push_back(w);
-          on_stack[w] = true;
-          work.push_back({w, 0});
-        } else if (on_stack[w]) {
-          low[v] = std::min(low[v], index[w]);
-        }
-        continue;
-      }
-      if (low[v] == index[v]) {
-        while (true) {
-          const uint32_t w = stack.back();
-          stack.pop_back();
-          on_stack[w] = false;
-          comp[w] = n_comp;
-          if (w == v) break;
-        }
-        ++n_comp;
-      }
-      const uint32_t done = v;
-      work.pop_back();
-      if (!work.empty()) low[work.back().first] = std::min(low[work.back().first], low[done]);
-    }
-  }
+  const std::vector<uint32_t> comp = strong_components(successors);
   for (uint32_t r = 0; r < n; ++r) {
     for (const Edge& e : edges[r]) {
       if (!e.tail && comp[e.to] == comp[r]) {

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <unordered_map>
 
+#include "structured/strong_components.h"
+
 namespace ruvllm::structured {
 
 Pda::Pda(const Grammar& grammar) : root_(grammar.root()) {
@@ -182,7 +184,7 @@ uint64_t Pda::structural_hash(uint32_t pos, std::vector<uint64_t>& rule_hashes) 
 }
 
 void Pda::compute_components() {
-  // Tarjan's strongly connected components over the call graph, iteratively.
+  // The strongly connected components of the call graph.
   const size_t n = alt_starts_.size();
   std::vector<std::vector<uint32_t>> callees(n);
   for (uint32_t r = 0; r < n; ++r) {
@@ -192,47 +194,7 @@ void Pda::compute_components() {
       }
     }
   }
-  component_.assign(n, ~0u);
-  std::vector<int> index(n, -1), low(n, 0);
-  std::vector<bool> on_stack(n, false);
-  std::vector<uint32_t> stack;
-  int counter = 0;
-  uint32_t n_comp = 0;
-  for (uint32_t root = 0; root < n; ++root) {
-    if (index[root] >= 0) continue;
-    std::vector<std::pair<uint32_t, size_t>> work{{root, 0}};
-    index[root] = low[root] = counter++;
-    stack.push_back(root);
-    on_stack[root] = true;
-    while (!work.empty()) {
-      auto& [v, next] = work.back();
-      if (next < callees[v].size()) {
-        const uint32_t w = callees[v][next++];
-        if (index[w] < 0) {
-          index[w] = low[w] = counter++;
-          stack.push_back(w);
-          on_stack[w] = true;
-          work.push_back({w, 0});
-        } else if (on_stack[w]) {
-          low[v] = std::min(low[v], index[w]);
-        }
-        continue;
-      }
-      if (low[v] == index[v]) {
-        while (true) {
-          const uint32_t w = stack.back();
-          stack.pop_back();
-          on_stack[w] = false;
-          component_[w] = n_comp;
-          if (w == v) break;
-        }
-        ++n_comp;
-      }
-      const uint32_t done = v;
-      work.pop_back();
-      if (!work.empty()) low[work.back().first] = std::min(low[work.back().first], low[done]);
-    }
-  }
+  component_ = strong_components(callees);
 }
 
 StackPool::StackPool() {
