@@ -5,19 +5,19 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstring>
 #include <limits>
-#include <algorithm>
 
 #include "core/error.h"
 
 namespace ruvllm::gguf {
 namespace {
 
-constexpr uint32_t kMaxDims = 4;      // GGML_MAX_DIMS
-constexpr int kMaxArrayDepth = 2;     // arrays of arrays of scalars at most
+constexpr uint32_t kMaxDims = 4;   // GGML_MAX_DIMS
+constexpr int kMaxArrayDepth = 2;  // arrays of arrays of scalars at most
 constexpr uint64_t kMaxKeyLength = 65535;
 
 std::string hex(uint64_t v) {
@@ -74,44 +74,74 @@ uint64_t min_encoded_size(ValueType t) {
   switch (t) {
     case ValueType::U8:
     case ValueType::I8:
-    case ValueType::Bool: return 1;
+    case ValueType::Bool:
+      return 1;
     case ValueType::U16:
-    case ValueType::I16: return 2;
+    case ValueType::I16:
+      return 2;
     case ValueType::U32:
     case ValueType::I32:
-    case ValueType::F32: return 4;
+    case ValueType::F32:
+      return 4;
     case ValueType::U64:
     case ValueType::I64:
     case ValueType::F64:
-    case ValueType::String: return 8;
-    case ValueType::Array: return 12;
+    case ValueType::String:
+      return 8;
+    case ValueType::Array:
+      return 12;
   }
   return 1;
 }
 
-bool known_value_type(uint32_t t) { return t <= 12; }
+bool known_value_type(uint32_t t) {
+  return t <= 12;
+}
 
 Value read_value(Cursor& c, ValueType type, int depth, const std::string& key) {
   Value v;
   v.type = type;
   switch (type) {
-    case ValueType::U8: v.u = c.read<uint8_t>("u8 value"); break;
-    case ValueType::I8: v.i = c.read<int8_t>("i8 value"); break;
-    case ValueType::U16: v.u = c.read<uint16_t>("u16 value"); break;
-    case ValueType::I16: v.i = c.read<int16_t>("i16 value"); break;
-    case ValueType::U32: v.u = c.read<uint32_t>("u32 value"); break;
-    case ValueType::I32: v.i = c.read<int32_t>("i32 value"); break;
-    case ValueType::U64: v.u = c.read<uint64_t>("u64 value"); break;
-    case ValueType::I64: v.i = c.read<int64_t>("i64 value"); break;
-    case ValueType::F32: v.f = c.read<float>("f32 value"); break;
-    case ValueType::F64: v.f = c.read<double>("f64 value"); break;
+    case ValueType::U8:
+      v.u = c.read<uint8_t>("u8 value");
+      break;
+    case ValueType::I8:
+      v.i = c.read<int8_t>("i8 value");
+      break;
+    case ValueType::U16:
+      v.u = c.read<uint16_t>("u16 value");
+      break;
+    case ValueType::I16:
+      v.i = c.read<int16_t>("i16 value");
+      break;
+    case ValueType::U32:
+      v.u = c.read<uint32_t>("u32 value");
+      break;
+    case ValueType::I32:
+      v.i = c.read<int32_t>("i32 value");
+      break;
+    case ValueType::U64:
+      v.u = c.read<uint64_t>("u64 value");
+      break;
+    case ValueType::I64:
+      v.i = c.read<int64_t>("i64 value");
+      break;
+    case ValueType::F32:
+      v.f = c.read<float>("f32 value");
+      break;
+    case ValueType::F64:
+      v.f = c.read<double>("f64 value");
+      break;
     case ValueType::Bool: {
       const uint8_t b = c.read<uint8_t>("bool value");
-      if (b > 1) c.fail("metadata '" + key + "': bool value " + std::to_string(b) + " is not 0 or 1");
+      if (b > 1)
+        c.fail("metadata '" + key + "': bool value " + std::to_string(b) + " is not 0 or 1");
       v.u = b;
       break;
     }
-    case ValueType::String: v.s = c.read_string("string value"); break;
+    case ValueType::String:
+      v.s = c.read_string("string value");
+      break;
     case ValueType::Array: {
       if (depth >= kMaxArrayDepth) c.fail("metadata '" + key + "': arrays nested too deeply");
       const uint32_t et = c.read<uint32_t>("array element type");
@@ -123,7 +153,8 @@ Value read_value(Cursor& c, ValueType type, int depth, const std::string& key) {
         c.fail("metadata '" + key + "': array of " + std::to_string(count) +
                " elements cannot fit in the " + std::to_string(c.remaining()) + " bytes left");
       v.array.reserve(size_t(count));
-      for (uint64_t k = 0; k < count; ++k) v.array.push_back(read_value(c, v.elem_type, depth + 1, key));
+      for (uint64_t k = 0; k < count; ++k)
+        v.array.push_back(read_value(c, v.elem_type, depth + 1, key));
       break;
     }
   }
@@ -134,19 +165,32 @@ Value read_value(Cursor& c, ValueType type, int depth, const std::string& key) {
 
 std::string_view value_type_name(ValueType t) {
   switch (t) {
-    case ValueType::U8: return "u8";
-    case ValueType::I8: return "i8";
-    case ValueType::U16: return "u16";
-    case ValueType::I16: return "i16";
-    case ValueType::U32: return "u32";
-    case ValueType::I32: return "i32";
-    case ValueType::F32: return "f32";
-    case ValueType::Bool: return "bool";
-    case ValueType::String: return "string";
-    case ValueType::Array: return "array";
-    case ValueType::U64: return "u64";
-    case ValueType::I64: return "i64";
-    case ValueType::F64: return "f64";
+    case ValueType::U8:
+      return "u8";
+    case ValueType::I8:
+      return "i8";
+    case ValueType::U16:
+      return "u16";
+    case ValueType::I16:
+      return "i16";
+    case ValueType::U32:
+      return "u32";
+    case ValueType::I32:
+      return "i32";
+    case ValueType::F32:
+      return "f32";
+    case ValueType::Bool:
+      return "bool";
+    case ValueType::String:
+      return "string";
+    case ValueType::Array:
+      return "array";
+    case ValueType::U64:
+      return "u64";
+    case ValueType::I64:
+      return "i64";
+    case ValueType::F64:
+      return "f64";
   }
   return "?";
 }
@@ -160,27 +204,34 @@ bool Value::is_integer() const {
     case ValueType::U32:
     case ValueType::I32:
     case ValueType::U64:
-    case ValueType::I64: return true;
-    default: return false;
+    case ValueType::I64:
+      return true;
+    default:
+      return false;
   }
 }
 
-bool Value::is_float() const { return type == ValueType::F32 || type == ValueType::F64; }
+bool Value::is_float() const {
+  return type == ValueType::F32 || type == ValueType::F64;
+}
 
 std::optional<int64_t> Value::as_int() const {
   switch (type) {
     case ValueType::U8:
     case ValueType::U16:
     case ValueType::U32:
-    case ValueType::Bool: return int64_t(u);
+    case ValueType::Bool:
+      return int64_t(u);
     case ValueType::U64:
       if (u > uint64_t(std::numeric_limits<int64_t>::max())) return std::nullopt;
       return int64_t(u);
     case ValueType::I8:
     case ValueType::I16:
     case ValueType::I32:
-    case ValueType::I64: return i;
-    default: return std::nullopt;
+    case ValueType::I64:
+      return i;
+    default:
+      return std::nullopt;
   }
 }
 
@@ -229,6 +280,15 @@ std::shared_ptr<GgufFile> GgufFile::from_memory(std::string bytes) {
   f->size_ = f->memory_.size();
   f->parse();
   return f;
+}
+
+void GgufFile::release_pages(const void* p, size_t n) const {
+  const auto* begin = static_cast<const uint8_t*>(p);
+  if (!mapping_ || begin < base_ || begin + n > base_ + size_) return;
+  const uintptr_t page = uintptr_t(::sysconf(_SC_PAGESIZE));
+  const uintptr_t first = (reinterpret_cast<uintptr_t>(begin) + page - 1) & ~(page - 1);
+  const uintptr_t last = (reinterpret_cast<uintptr_t>(begin) + n) & ~(page - 1);
+  if (first < last) ::madvise(reinterpret_cast<void*>(first), last - first, MADV_DONTNEED);
 }
 
 GgufFile::~GgufFile() {
@@ -316,8 +376,8 @@ void GgufFile::parse() {
     t.n_bytes = blocks * traits->type_size;
     t.offset = c.read<uint64_t>("tensor offset");
     if (t.offset % alignment_ != 0)
-      c.fail("tensor '" + t.name + "' offset " + std::to_string(t.offset) +
-             " is not aligned to " + std::to_string(alignment_));
+      c.fail("tensor '" + t.name + "' offset " + std::to_string(t.offset) + " is not aligned to " +
+             std::to_string(alignment_));
     tensor_index_.emplace(t.name, tensors_.size());
     tensors_.push_back(std::move(t));
   }
@@ -387,7 +447,8 @@ std::optional<bool> GgufFile::get_bool(std::string_view key) const {
   type_error(key, *v, "a bool");
 }
 
-std::optional<std::vector<std::string_view>> GgufFile::get_string_array(std::string_view key) const {
+std::optional<std::vector<std::string_view>> GgufFile::get_string_array(
+    std::string_view key) const {
   const Value* v = find(key);
   if (!v) return std::nullopt;
   if (v->type != ValueType::Array || v->elem_type != ValueType::String)

@@ -111,6 +111,12 @@ class GgufFile {
   const std::vector<TensorInfo>& tensors() const { return tensors_; }
   const TensorInfo* tensor(std::string_view name) const;
 
+  // Tells the kernel that the mapped bytes [p, p + n) will not be read soon (a tensor copied
+  // elsewhere at load), so their pages leave the process's resident memory; reading them again
+  // maps them back from the file. Only whole pages inside the range are released; nothing
+  // happens for in-memory files.
+  void release_pages(const void* p, size_t n) const;
+
  private:
   GgufFile() = default;
   void parse();

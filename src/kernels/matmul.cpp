@@ -7,6 +7,7 @@
 
 #include "core/error.h"
 #include "kernels/dequantize.h"
+#include "kernels/packed_kernels.h"
 #include "kernels/quantize.h"
 #include "kernels/vec_dot.h"
 #include "kernels/vec_dot_kernels.h"
@@ -45,11 +46,16 @@ std::vector<uint8_t>& activation_scratch(int slot) {
   return buffers[slot];
 }
 
+// How a kernel reads its activation rows (DotKernel / PackedKernel::prepare).
+struct Layout {
+  detail::PreparedBytesFn prepared_bytes = nullptr;
+  detail::PrepareFn prepare = nullptr;
+};
+
 // The activations converted to act_type (F32 weights use x as it is), then to the kernel's own
 // layout when it has one (`prepare`).
-const uint8_t* convert_activations(GgmlType act_type, const detail::DotKernel& kernel,
-                                   const float* x, int64_t cols, int64_t n_batch, int slot,
-                                   ThreadPool* pool) {
+const uint8_t* convert_activations(GgmlType act_type, const Layout& kernel, const float* x,
+                                   int64_t cols, int64_t n_batch, int slot, ThreadPool* pool) {
   if (act_type == GgmlType::F32 && !kernel.prepare) return reinterpret_cast<const uint8_t*>(x);
   const size_t row_bytes = ggml_row_size(act_type, cols);
   const size_t out_bytes = kernel.prepare ? kernel.prepared_bytes(cols) : row_bytes;
@@ -81,6 +87,9 @@ struct Product {
   const WeightView* w = nullptr;
   float* y = nullptr;
   detail::DotKernel kernel;
+  detail::PackedKernel packed;  // reads w->packed when `group` is set
+  size_t group_bytes = 0;
+  Layout layout;
   int kw = 1, kx = 1;  // weight rows and activation rows per tile
   int64_t cache_tile = 1;
   const uint8_t* act = nullptr;
@@ -98,7 +107,19 @@ Product plan(const WeightView& w, float* y, int64_t n_batch) {
   Product p;
   p.w = &w;
   p.y = y;
+  if (w.packed) p.packed = detail::best_packed_kernel(w.type, w.packing);
+  if (p.packed.group) {
+    // Row groups of 16 times up to kPackedMaxCols activation rows, for every batch size.
+    p.kw = detail::kPackedGroupRows;
+    p.kx = detail::kPackedMaxCols;
+    p.group_bytes = detail::packed_group_bytes(w.type, w.cols);
+    p.cache_tile = std::max<int64_t>(p.kw, tile_rows(w) / p.kw * p.kw);
+    p.layout = {p.packed.prepared_bytes, p.packed.prepare};
+    p.act_row_bytes = p.packed.prepared_bytes(w.cols);
+    return p;
+  }
   p.kernel = detail::best_dot_kernel(w.type);
+  p.layout = {p.kernel.prepared_bytes, p.kernel.prepare};
   // Tiles of tile_rows weight rows x up to tile_cols activation rows (1 x 1 dot products when
   // the kernel has no tile function); matrix-vector products use matvec_rows x 1.
   p.kw = !p.kernel.tile ? 1 : n_batch == 1 ? p.kernel.matvec_rows : p.kernel.tile_rows;
@@ -113,10 +134,27 @@ Product plan(const WeightView& w, float* y, int64_t n_batch) {
   return p;
 }
 
+// Packed weight rows [r0, r1) (whole groups but the matrix's last) in cache tiles of groups.
+void run_packed_rows(const Product& p, int64_t n_batch, int64_t r0, int64_t r1) {
+  const WeightView& w = *p.w;
+  const auto* packed = static_cast<const uint8_t*>(w.packed);
+  for (int64_t t0 = r0; t0 < r1; t0 += p.cache_tile) {
+    const int64_t t1 = std::min(t0 + p.cache_tile, r1);
+    for (int64_t b0 = 0; b0 < n_batch; b0 += p.kx) {
+      const int nx = int(std::min<int64_t>(p.kx, n_batch - b0));
+      const uint8_t* xb = p.act + size_t(b0) * p.act_row_bytes;
+      for (int64_t r = t0; r < t1; r += p.kw)
+        p.packed.group(w.cols, packed + size_t(r / p.kw) * p.group_bytes, xb, p.act_row_bytes, nx,
+                       p.y + b0 * w.rows + r, size_t(w.rows), int(std::min<int64_t>(p.kw, t1 - r)));
+    }
+  }
+}
+
 // Weight rows [r0, r1) of one product in cache tiles: each tile (about 32 KiB) meets every
 // activation row before the next tile is read, so batched calls read each weight byte once.
 void run_rows(const Product& p, int64_t n_batch, int64_t r0, int64_t r1) {
   const WeightView& w = *p.w;
+  if (p.packed.group) return run_packed_rows(p, n_batch, r0, r1);
   for (int64_t t0 = r0; t0 < r1; t0 += p.cache_tile) {
     const int64_t t1 = std::min(t0 + p.cache_tile, r1);
     if (n_batch == 1 && p.kw == 1 && p.kernel.rows) {
@@ -205,13 +243,13 @@ void matmul_shared(std::span<const MatmulOutput> outs, const float* x, int64_t n
   int n_converted = 0;
   for (size_t i = 0; i < count; ++i) {
     const GgmlType act_type = vec_dot_type(products[i].w->type);
-    const detail::PrepareFn prepare = products[i].kernel.prepare;
+    const detail::PrepareFn prepare = products[i].layout.prepare;
     int k = 0;
     while (k < n_converted && (converted[k].type != act_type || converted[k].prepare != prepare))
       ++k;
     if (k == n_converted)
       converted[n_converted++] = {act_type, prepare,
-                                  convert_activations(act_type, products[i].kernel, x,
+                                  convert_activations(act_type, products[i].layout, x,
                                                       products[i].w->cols, n_batch, k, pool)};
     products[i].act = converted[k].act;
   }

@@ -15,12 +15,22 @@
 
 namespace ruvllm::kernels {
 
+// How a copy of a matrix is laid out for the kernels (kernels/packed_weights.h).
+enum class WeightPacking : uint8_t {
+  None,    // the file's layout: one row after the other
+  Rows16,  // groups of 16 rows, block by block, four bytes of each row in turn
+};
+
 struct WeightView {
   GgmlType type = GgmlType::F32;
   const void* data = nullptr;
   int64_t rows = 0;
   int64_t cols = 0;
   size_t row_stride = 0;  // bytes from one row to the next
+  // The same matrix repacked at load (pack_weights), or null. Matmul reads it when the current
+  // instruction set has a kernel for the packing, else `data`; get_row always reads `data`.
+  const void* packed = nullptr;
+  WeightPacking packing = WeightPacking::None;
 
   const uint8_t* row(int64_t r) const { return static_cast<const uint8_t*>(data) + r * row_stride; }
 };

@@ -3,7 +3,11 @@
 #include <algorithm>
 #include <utility>
 
+#include <thread>
+
 #include "core/error.h"
+#include "core/thread_pool.h"
+#include "kernels/packed_weights.h"
 #include "model/model_loader.h"
 
 namespace ruvllm {
@@ -53,7 +57,32 @@ std::shared_ptr<const Model> Model::from_gguf(std::shared_ptr<const gguf::GgufFi
   it->load(loader);
   loader.finish();
   if (model->config_.n_vocab <= 0) throw FormatError("model has an empty vocabulary");
+  model->pack_matrices();
   return model;
+}
+
+void Model::pack_matrices() {
+  std::vector<kernels::WeightView*> matrices{&weights_.output};
+  for (LayerWeights& l : weights_.layers)
+    for (kernels::WeightView* w : {&l.wq, &l.wk, &l.wv, &l.wqkv, &l.wo, &l.ffn_gate, &l.ffn_up,
+                                   &l.ffn_down, &l.conv_in, &l.conv_out})
+      matrices.push_back(w);
+  std::unique_ptr<ThreadPool> pool;
+  for (kernels::WeightView* w : matrices) {
+    if (!present(*w) || w->packed) continue;
+    const kernels::WeightPacking packing = kernels::best_packing(w->type);
+    if (packing == kernels::WeightPacking::None) continue;
+    if (!pool)
+      pool = std::make_unique<ThreadPool>(int(std::max(1u, std::thread::hardware_concurrency())));
+    const size_t bytes = kernels::packed_bytes(*w, packing);
+    auto& buffer = packed_.emplace_back(new uint8_t[bytes]);
+    kernels::pack_weights(*w, packing, buffer.get(), pool.get());
+    w->packed = buffer.get();
+    w->packing = packing;
+    // Look-ups still read the token embedding's rows when the head is tied to it.
+    if (w->data != weights_.token_embd.data)
+      file_->release_pages(w->data, size_t(w->rows) * w->row_stride);
+  }
 }
 
 }  // namespace ruvllm

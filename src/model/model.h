@@ -1,10 +1,12 @@
 // A model loaded from a GGUF file: its configuration and its weights, bound to the mapped file.
 //
-// Matrices are views of the mmap'd tensor data (nothing is copied); small vectors (norm weights,
-// biases, rope factors) are F32 views too, or F32 copies when the file stores them in another
-// type. `Model::load` checks that the architecture is supported, that every tensor it needs is
-// present with the right shape (the error names every missing or misshapen tensor), and that the
-// kernels can multiply every matrix type.
+// Matrices are views of the mmap'd tensor data; those the CPU's kernels read faster in another
+// layout (kernels/packed_weights.h: Q8_0 and Q4_0 with AVX-512 VNNI) also get a packed copy made
+// at load, and their mapped pages are released. Small vectors (norm weights, biases, rope
+// factors) are F32 views too, or F32 copies when the file stores them in another type.
+// `Model::load` checks that the architecture is supported, that every tensor it needs is present
+// with the right shape (the error names every missing or misshapen tensor), and that the kernels
+// can multiply every matrix type.
 #pragma once
 
 #include <deque>
@@ -72,7 +74,11 @@ class Model {
   std::shared_ptr<const gguf::GgufFile> file_;
   ModelConfig config_;
   ModelWeights weights_;
-  std::deque<std::vector<float>> converted_;  // F32 copies of small non-F32 vectors
+  // Copies every matrix the kernels read faster packed (skips the token embedding's look-ups).
+  void pack_matrices();
+
+  std::deque<std::vector<float>> converted_;       // F32 copies of small non-F32 vectors
+  std::deque<std::unique_ptr<uint8_t[]>> packed_;  // packed copies of matrices
 };
 
 // The architectures Model::load accepts ("llama", "qwen2", ...).
