@@ -1,18 +1,20 @@
-// AVX-512 VNNI kernels for Rows16-packed Q8_0 and Q4_0 weights (layout: packed_weights.h).
+// AVX-512 VNNI kernels for Rows16-packed Q8_0, Q4_0, Q5_0 and IQ4_NL weights (layouts:
+// packed_weights.h).
 //
 // Per block of 32 elements, a group's 16 rows are 8 registers of unsigned bytes (four consecutive
 // values of each row per 32-bit lane) and one register of scales. An activation row's block is
 // eight 32-bit words of signed bytes, each broadcast to every lane by vpdpbusd's memory operand:
 // eight vpdpbusd give the 16 rows' integer sums at once, started from the correction -k sum(x)
-// that removes the weights' unsigned offset k (128 for Q8_0's biased bytes, 8 for Q4_0's
-// nibbles). Then one multiply of the two scales, one convert and one fused multiply-add into
-// the (row, activation row) accumulators: about 12 instructions for 512 multiply-adds, against
-// a scale step per row and block in the file's layout.
+// that removes the weights' unsigned offset k (128 for Q8_0's biased bytes and IQ4_NL's biased
+// table, 8 for Q4_0's nibbles, 16 for Q5_0's five bits). Then one multiply of the two scales, one
+// convert and one fused multiply-add into the (row, activation row) accumulators: about 12
+// instructions for 512 multiply-adds, against a scale step per row and block in the file's layout.
 //
 // As in vec_dot_x86.inc, every helper stays in the unnamed namespace (this file is compiled with
 // AVX-512 flags) and F16 values are converted with F16C/AVX-512 instructions.
 #include <immintrin.h>
 
+#include <array>
 #include <cstring>
 
 #include "kernels/packed_kernels.h"
@@ -85,6 +87,39 @@ struct Q4_0Rows16 {
   }
 };
 
+// Q5_0: the nibbles as for Q4_0 plus the fifth bits, stored as one byte mask per register.
+struct Q5_0Rows16 {
+  static constexpr int kOffset = 16;
+  static constexpr size_t kMaskBytes = 8 * sizeof(uint64_t);
+  static constexpr size_t kValueBytes = kMaskBytes + kRows * kBlock / 2;
+  static void values(const uint8_t* p, __m512i (&w)[8]) {
+    Q4_0Rows16::values(p + kMaskBytes, w);
+    const __m512i fifth = _mm512_set1_epi8(0x10);
+    for (int v = 0; v < 8; ++v) {
+      uint64_t bits;
+      std::memcpy(&bits, p + 8 * v, 8);
+      w[v] = _mm512_mask_add_epi8(w[v], _cvtu64_mask64(bits), w[v], fifth);
+    }
+  }
+};
+
+// IQ4_NL: the nibbles as for Q4_0, looked up in the value table biased to unsigned (v + 128).
+struct Iq4NlRows16 {
+  static constexpr int kOffset = 128;
+  static constexpr size_t kValueBytes = kRows * kBlock / 2;
+  static void values(const uint8_t* p, __m512i (&w)[8]) {
+    alignas(16) static constexpr auto kTable = [] {
+      std::array<uint8_t, 16> t{};
+      for (int i = 0; i < 16; ++i) t[size_t(i)] = uint8_t(kIq4nlValues[i] + 128);
+      return t;
+    }();
+    const __m512i table =
+        _mm512_broadcast_i32x4(_mm_load_si128(reinterpret_cast<const __m128i*>(kTable.data())));
+    Q4_0Rows16::values(p, w);
+    for (auto& v : w) v = _mm512_shuffle_epi8(table, v);
+  }
+};
+
 template <typename K>
 struct Rows16Tile {
   static constexpr size_t kGroupBlockBytes = 2 * kRows + K::kValueBytes;
@@ -146,6 +181,10 @@ PackedKernel avx512_packed_kernel(GgmlType type, WeightPacking packing) {
       return rows16_kernel<Q8_0Rows16>();
     case GgmlType::Q4_0:
       return rows16_kernel<Q4_0Rows16>();
+    case GgmlType::Q5_0:
+      return rows16_kernel<Q5_0Rows16>();
+    case GgmlType::IQ4_NL:
+      return rows16_kernel<Iq4NlRows16>();
     default:
       return {};
   }

@@ -1,6 +1,7 @@
 #include "kernels/packed_weights.h"
 
 #include <algorithm>
+#include <cstddef>
 #include <cstdlib>
 #include <cstring>
 #include <string>
@@ -16,25 +17,70 @@ namespace detail {
 
 namespace {
 
-// What a type's block looks like to the Rows16 packer: an F16 scale first, then `value_bytes`
-// bytes of values; `bias` is XORed into each value byte (Q8_0's signed values become q + 128).
-struct Rows16Block {
-  size_t value_bytes = 0;
-  uint8_t bias = 0;
-};
+constexpr int kRows = kPackedGroupRows;
 
-bool rows16_block(GgmlType type, Rows16Block& out) {
+// Writes one packed block of a group: the 16 rows' F16 scales, then type-specific values
+// (blocks[r] is row r's block, or null for a padding row past the matrix's end).
+using PackBlockFn = void (*)(const uint8_t* const* blocks, uint8_t* out);
+
+void pack_scales(const uint8_t* const* blocks, uint8_t* out) {
+  for (int r = 0; r < kRows; ++r)
+    if (blocks[r]) std::memcpy(out + 2 * r, blocks[r], 2);
+}
+
+// `n` value bytes per row starting at byte `offset` of its block, four bytes of each row in turn,
+// each XORed with `bias`.
+void pack_words(const uint8_t* const* blocks, size_t offset, size_t n, uint8_t bias, uint8_t* out) {
+  for (int r = 0; r < kRows; ++r)
+    if (blocks[r])
+      for (size_t k = 0; k < n; k += 4)
+        for (int i = 0; i < 4; ++i)
+          out[k * kRows + size_t(4 * r + i)] = uint8_t(blocks[r][offset + k + size_t(i)] ^ bias);
+}
+
+// Q8_0: signed values stored as q + 128.
+void pack_q8_0(const uint8_t* const* blocks, uint8_t* out) {
+  pack_scales(blocks, out);
+  pack_words(blocks, offsetof(BlockQ8_0, qs), kBlock, 0x80, out + 2 * kRows);
+}
+
+// Q4_0 and IQ4_NL: the nibble bytes as they are.
+template <typename Block>
+void pack_nibbles(const uint8_t* const* blocks, uint8_t* out) {
+  pack_scales(blocks, out);
+  pack_words(blocks, offsetof(Block, qs), kBlock / 2, 0, out + 2 * kRows);
+}
+
+// Q5_0: after the scales, the fifth bits as eight 64-bit masks, one per value register of the
+// kernel (register v, byte 4r + j: row r's element 4v + j, i.e. bit 4v + j of its qh), then the
+// nibble bytes.
+void pack_q5_0(const uint8_t* const* blocks, uint8_t* out) {
+  pack_scales(blocks, out);
+  uint64_t masks[8] = {};
+  for (int r = 0; r < kRows; ++r) {
+    if (!blocks[r]) continue;
+    uint32_t qh;
+    std::memcpy(&qh, blocks[r] + offsetof(BlockQ5_0, qh), 4);
+    for (int v = 0; v < 8; ++v)
+      for (int j = 0; j < 4; ++j)
+        if (qh >> (4 * v + j) & 1) masks[v] |= uint64_t(1) << (4 * r + j);
+  }
+  std::memcpy(out + 2 * kRows, masks, sizeof(masks));
+  pack_words(blocks, offsetof(BlockQ5_0, qs), kBlock / 2, 0, out + 2 * kRows + sizeof(masks));
+}
+
+PackBlockFn rows16_packer(GgmlType type) {
   switch (type) {
     case GgmlType::Q8_0:
-      static_assert(sizeof(BlockQ8_0) == 2 + kBlock);
-      out = {kBlock, 0x80};
-      return true;
+      return pack_q8_0;
     case GgmlType::Q4_0:
-      static_assert(sizeof(BlockQ4_0) == 2 + kBlock / 2);
-      out = {kBlock / 2, 0};
-      return true;
+      return pack_nibbles<BlockQ4_0>;
+    case GgmlType::IQ4_NL:
+      return pack_nibbles<BlockIq4Nl>;
+    case GgmlType::Q5_0:
+      return pack_q5_0;
     default:
-      return false;
+      return nullptr;
   }
 }
 
@@ -68,30 +114,28 @@ size_t packed_bytes(const WeightView& w, WeightPacking packing) {
 }
 
 void pack_weights(const WeightView& w, WeightPacking packing, void* dst, ThreadPool* pool) {
-  detail::Rows16Block layout;
-  if (packing != WeightPacking::Rows16 || !detail::rows16_block(w.type, layout))
+  const detail::PackBlockFn pack_block =
+      packing == WeightPacking::Rows16 ? detail::rows16_packer(w.type) : nullptr;
+  if (!pack_block)
     throw UnsupportedError("pack_weights: no " + std::string(ggml_type_name(w.type)) +
                            " packing of this kind");
   if (w.cols % kBlock != 0) throw Error("pack_weights: row length is not a multiple of 32");
   constexpr int kRows = detail::kPackedGroupRows;
-  const size_t block_bytes = 2 + layout.value_bytes;
+  const size_t block_bytes = ggml_traits(w.type).type_size;
   const size_t group_block_bytes = kRows * block_bytes;
   const int64_t blocks = w.cols / kBlock;
   const size_t group_bytes = detail::packed_group_bytes(w.type, w.cols);
   const int64_t groups = (w.rows + kRows - 1) / kRows;
   auto pack = [&](int64_t g0, int64_t g1) {
+    const uint8_t* rows[kRows];
     for (int64_t g = g0; g < g1; ++g) {
       uint8_t* out = static_cast<uint8_t*>(dst) + size_t(g) * group_bytes;
       for (int64_t b = 0; b < blocks; ++b, out += group_block_bytes) {
+        for (int r = 0; r < kRows; ++r)
+          rows[r] =
+              g * kRows + r < w.rows ? w.row(g * kRows + r) + size_t(b) * block_bytes : nullptr;
         std::memset(out, 0, group_block_bytes);
-        for (int r = 0; r < kRows && g * kRows + r < w.rows; ++r) {
-          const uint8_t* block = w.row(g * kRows + r) + size_t(b) * block_bytes;
-          std::memcpy(out + 2 * r, block, 2);  // the F16 scale
-          uint8_t* values = out + 2 * kRows + 4 * r;
-          for (size_t k = 0; k < layout.value_bytes; k += 4)
-            for (int i = 0; i < 4; ++i)
-              values[k * kRows + size_t(i)] = uint8_t(block[2 + k + size_t(i)] ^ layout.bias);
-        }
+        pack_block(rows, out);
       }
     }
   };

@@ -1,9 +1,9 @@
 // A model loaded from a GGUF file: its configuration and its weights, bound to the mapped file.
 //
 // Matrices are views of the mmap'd tensor data; those the CPU's kernels read faster in another
-// layout (kernels/packed_weights.h: Q8_0 and Q4_0 with AVX-512 VNNI) also get a packed copy made
-// at load, and their mapped pages are released. Small vectors (norm weights, biases, rope
-// factors) are F32 views too, or F32 copies when the file stores them in another type.
+// layout (kernels/packed_weights.h: Q8_0, Q4_0, Q5_0 and IQ4_NL with AVX-512 VNNI) also get a
+// packed copy made at load, and their mapped pages are released. Small vectors (norm weights,
+// biases, rope factors) are F32 views too, or F32 copies when the file stores them in another type.
 // `Model::load` checks that the architecture is supported, that every tensor it needs is present
 // with the right shape (the error names every missing or misshapen tensor), and that the kernels
 // can multiply every matrix type.

@@ -129,7 +129,9 @@ TEST_P(PackedMatmul, LowerLevelReadsTheFileLayout) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Types, PackedMatmul, ::testing::Values(GgmlType::Q8_0, GgmlType::Q4_0),
+INSTANTIATE_TEST_SUITE_P(Types, PackedMatmul,
+                         ::testing::Values(GgmlType::Q8_0, GgmlType::Q4_0, GgmlType::Q5_0,
+                                           GgmlType::IQ4_NL),
                          [](const auto& info) { return test::type_label(info.param); });
 
 TEST(PackWeights, RejectsTypesWithoutPacking) {
