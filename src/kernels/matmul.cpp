@@ -109,9 +109,9 @@ Product plan(const WeightView& w, float* y, int64_t n_batch) {
   p.y = y;
   if (w.packed) p.packed = detail::best_packed_kernel(w.type, w.packing);
   if (p.packed.group) {
-    // Row groups of 16 times up to kPackedMaxCols activation rows, for every batch size.
+    // Row groups of 16 times up to max_cols activation rows, for every batch size.
     p.kw = detail::kPackedGroupRows;
-    p.kx = detail::kPackedMaxCols;
+    p.kx = p.packed.max_cols;
     p.group_bytes = detail::packed_group_bytes(w.type, w.cols);
     p.cache_tile = std::max<int64_t>(p.kw, tile_rows(w) / p.kw * p.kw);
     p.layout = {p.packed.prepared_bytes, p.packed.prepare};

@@ -69,25 +69,104 @@ void pack_q5_0(const uint8_t* const* blocks, uint8_t* out) {
   pack_words(blocks, offsetof(BlockQ5_0, qs), kBlock / 2, 0, out + 2 * kRows + sizeof(masks));
 }
 
-PackBlockFn rows16_packer(GgmlType type) {
+// Q4_K (per super-block of 256): d[16] and dmin[16] (F16), the 8 sub-blocks' scales (16 bytes
+// each, row r at byte r), the mins as byte pairs (m[2k], m[2k + 1]) per row for k = 0..3 (32
+// bytes each), then for each 64 elements the 32 nibble bytes of every row four bytes at a time
+// (low nibbles: sub-block 2p, high: 2p + 1, as in the file).
+constexpr size_t kQ4KPackedBytes = 64 + 128 + 128 + kRows * kSuperBlock / 2;
+
+void pack_q4_k(const uint8_t* const* blocks, uint8_t* out) {
+  for (int r = 0; r < kRows; ++r) {
+    if (!blocks[r]) continue;
+    const auto* b = reinterpret_cast<const BlockQ4_K*>(blocks[r]);
+    std::memcpy(out + 2 * r, &b->d, 2);
+    std::memcpy(out + 32 + 2 * r, &b->dmin, 2);
+    for (int j = 0; j < 8; ++j) {
+      uint8_t scale, min;
+      unpack_scale_min_k4(j, b->scales, &scale, &min);
+      out[64 + 16 * j + r] = scale;
+      out[192 + 32 * (j / 2) + 2 * r + j % 2] = min;
+    }
+  }
+  pack_words(blocks, offsetof(BlockQ4_K, qs), kSuperBlock / 2, 0, out + 320);
+}
+
+// The 6-bit values q (0..63) of a Q6_K block in element order.
+void q6_k_values(const BlockQ6_K& b, uint8_t* q) {
+  for (int n = 0; n < 2; ++n) {
+    const uint8_t* ql = b.ql + 64 * n;
+    const uint8_t* qh = b.qh + 32 * n;
+    uint8_t* y = q + 128 * n;
+    for (int l = 0; l < 32; ++l) {
+      y[l] = uint8_t((ql[l] & 0xF) | ((qh[l] >> 0) & 3) << 4);
+      y[l + 32] = uint8_t((ql[l + 32] & 0xF) | ((qh[l] >> 2) & 3) << 4);
+      y[l + 64] = uint8_t((ql[l] >> 4) | ((qh[l] >> 4) & 3) << 4);
+      y[l + 96] = uint8_t((ql[l + 32] >> 4) | ((qh[l] >> 6) & 3) << 4);
+    }
+  }
+}
+
+// Q6_K (per super-block of 256): d[16] (F16), the 16 sub-blocks' signed scales (16 bytes each),
+// then per sub-block s three 64-byte registers' worth, four bytes of each row in turn: two of low
+// nibbles (byte j of the first: elements 16s + j (low nibble) and 16s + 8 + j (high); of the
+// second: 16s + 4 + j and 16s + 12 + j) and one of high bits (bits 2i, 2i + 1 of byte j: element
+// 16s + 4i + j).
+constexpr size_t kQ6KPackedBytes = 32 + 256 + kRows * kSuperBlock * 3 / 4;
+
+void pack_q6_k(const uint8_t* const* blocks, uint8_t* out) {
+  for (int r = 0; r < kRows; ++r) {
+    if (!blocks[r]) continue;
+    const auto* b = reinterpret_cast<const BlockQ6_K*>(blocks[r]);
+    std::memcpy(out + 2 * r, &b->d, 2);
+    uint8_t q[kSuperBlock];
+    q6_k_values(*b, q);
+    for (int s = 0; s < 16; ++s) {
+      out[32 + 16 * s + r] = uint8_t(b->scales[s]);
+      uint8_t* low0 = out + 288 + 192 * s + 4 * r;
+      uint8_t* low1 = low0 + 64;
+      uint8_t* high = low0 + 128;
+      const uint8_t* e = q + 16 * s;
+      for (int j = 0; j < 4; ++j) {
+        low0[j] = uint8_t((e[j] & 0xF) | (e[8 + j] & 0xF) << 4);
+        low1[j] = uint8_t((e[4 + j] & 0xF) | (e[12 + j] & 0xF) << 4);
+        uint8_t h = 0;
+        for (int i = 0; i < 4; ++i) h = uint8_t(h | (e[4 * i + j] >> 4) << (2 * i));
+        high[j] = h;
+      }
+    }
+  }
+}
+
+struct Rows16Packer {
+  PackBlockFn pack = nullptr;
+  size_t block_bytes = 0;  // bytes of a group's packed block
+};
+
+Rows16Packer rows16_packer(GgmlType type) {
+  const size_t file_bytes = kRows * ggml_traits(type).type_size;
   switch (type) {
     case GgmlType::Q8_0:
-      return pack_q8_0;
+      return {pack_q8_0, file_bytes};
     case GgmlType::Q4_0:
-      return pack_nibbles<BlockQ4_0>;
+      return {pack_nibbles<BlockQ4_0>, file_bytes};
     case GgmlType::IQ4_NL:
-      return pack_nibbles<BlockIq4Nl>;
+      return {pack_nibbles<BlockIq4Nl>, file_bytes};
     case GgmlType::Q5_0:
-      return pack_q5_0;
+      return {pack_q5_0, file_bytes};
+    case GgmlType::Q4_K:
+      return {pack_q4_k, kQ4KPackedBytes};
+    case GgmlType::Q6_K:
+      static_assert(kQ6KPackedBytes == kRows * sizeof(BlockQ6_K));
+      return {pack_q6_k, kQ6KPackedBytes};
     default:
-      return nullptr;
+      return {};
   }
 }
 
 }  // namespace
 
 size_t packed_group_bytes(GgmlType type, int64_t cols) {
-  return kPackedGroupRows * ggml_row_size(type, cols);
+  return size_t(cols / ggml_traits(type).block_size) * rows16_packer(type).block_bytes;
 }
 
 PackedKernel best_packed_kernel(GgmlType type, WeightPacking packing) {
@@ -114,16 +193,18 @@ size_t packed_bytes(const WeightView& w, WeightPacking packing) {
 }
 
 void pack_weights(const WeightView& w, WeightPacking packing, void* dst, ThreadPool* pool) {
-  const detail::PackBlockFn pack_block =
-      packing == WeightPacking::Rows16 ? detail::rows16_packer(w.type) : nullptr;
-  if (!pack_block)
+  const detail::Rows16Packer packer =
+      packing == WeightPacking::Rows16 ? detail::rows16_packer(w.type) : detail::Rows16Packer{};
+  if (!packer.pack)
     throw UnsupportedError("pack_weights: no " + std::string(ggml_type_name(w.type)) +
                            " packing of this kind");
-  if (w.cols % kBlock != 0) throw Error("pack_weights: row length is not a multiple of 32");
+  const int64_t block_size = ggml_traits(w.type).block_size;
+  if (w.cols % block_size != 0)
+    throw Error("pack_weights: row length is not a multiple of " + std::to_string(block_size));
   constexpr int kRows = detail::kPackedGroupRows;
   const size_t block_bytes = ggml_traits(w.type).type_size;
-  const size_t group_block_bytes = kRows * block_bytes;
-  const int64_t blocks = w.cols / kBlock;
+  const size_t group_block_bytes = packer.block_bytes;
+  const int64_t blocks = w.cols / block_size;
   const size_t group_bytes = detail::packed_group_bytes(w.type, w.cols);
   const int64_t groups = (w.rows + kRows - 1) / kRows;
   auto pack = [&](int64_t g0, int64_t g1) {
@@ -135,7 +216,7 @@ void pack_weights(const WeightView& w, WeightPacking packing, void* dst, ThreadP
           rows[r] =
               g * kRows + r < w.rows ? w.row(g * kRows + r) + size_t(b) * block_bytes : nullptr;
         std::memset(out, 0, group_block_bytes);
-        pack_block(rows, out);
+        packer.pack(rows, out);
       }
     }
   };

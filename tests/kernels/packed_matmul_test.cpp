@@ -18,6 +18,8 @@
 namespace ruvllm::kernels {
 namespace {
 
+constexpr uint32_t kSuperBlockElements = 256;
+
 // A random matrix of `type` with its packed copy (when the CPU's kernels pack the type).
 struct PackedMatrix {
   std::vector<uint8_t> bytes, packed;
@@ -75,7 +77,13 @@ TEST_P(PackedMatmul, MatchesReference) {
   struct Shape {
     int64_t rows, cols;
   };
-  const Shape shapes[] = {{16, 32}, {1, 64}, {37, 576}, {48, 608}, {75, 1536}};
+  // Rows of whole super-blocks for the K-quants.
+  const bool k_quant = ggml_traits(type).block_size == kSuperBlockElements;
+  const Shape shapes[] = {{16, k_quant ? 256 : 32},
+                          {1, k_quant ? 512 : 64},
+                          {37, k_quant ? 768 : 576},
+                          {48, k_quant ? 1024 : 608},
+                          {75, 1536}};
   ThreadPool pool(2);
   for (const Shape& s : shapes)
     for (const int64_t batch : {1, 2, 3, 5, 8, 9, 20}) {
@@ -99,7 +107,7 @@ TEST_P(PackedMatmul, BatchedRowsEqualRowsAlone) {
   const GgmlType type = GetParam();
   if (best_packing(type) == WeightPacking::None) GTEST_SKIP() << "no packed kernel on this CPU";
   std::mt19937 rng(11);
-  const int64_t rows = 40, cols = 576;
+  const int64_t rows = 40, cols = ggml_traits(type).block_size == kSuperBlockElements ? 768 : 576;
   const PackedMatrix m(type, rows, cols, rng, nullptr);
   for (const int64_t batch : {2, 4, 8, 13}) {
     const auto x = test::random_floats(cols * batch, rng);
@@ -119,7 +127,7 @@ TEST_P(PackedMatmul, LowerLevelReadsTheFileLayout) {
   const GgmlType type = GetParam();
   if (best_packing(type) == WeightPacking::None) GTEST_SKIP() << "no packed kernel on this CPU";
   std::mt19937 rng(12);
-  const PackedMatrix m(type, 21, 256, rng, nullptr);
+  const PackedMatrix m(type, 21, 256, rng, nullptr);  // one K-quant super-block, 8 blocks
   const auto x = test::random_floats(256 * 3, rng);
   for (IsaLevel level : {IsaLevel::Avx2, IsaLevel::Scalar}) {
     set_isa_cap(level);
@@ -131,12 +139,12 @@ TEST_P(PackedMatmul, LowerLevelReadsTheFileLayout) {
 
 INSTANTIATE_TEST_SUITE_P(Types, PackedMatmul,
                          ::testing::Values(GgmlType::Q8_0, GgmlType::Q4_0, GgmlType::Q5_0,
-                                           GgmlType::IQ4_NL),
+                                           GgmlType::IQ4_NL, GgmlType::Q4_K, GgmlType::Q6_K),
                          [](const auto& info) { return test::type_label(info.param); });
 
 TEST(PackWeights, RejectsTypesWithoutPacking) {
-  std::vector<uint8_t> bytes(ggml_row_size(GgmlType::Q4_K, 256) * 16);
-  const WeightView w{GgmlType::Q4_K, bytes.data(), 16, 256, ggml_row_size(GgmlType::Q4_K, 256)};
+  std::vector<uint8_t> bytes(ggml_row_size(GgmlType::Q5_K, 256) * 16);
+  const WeightView w{GgmlType::Q5_K, bytes.data(), 16, 256, ggml_row_size(GgmlType::Q5_K, 256)};
   std::vector<uint8_t> out(bytes.size());
   EXPECT_THROW(pack_weights(w, WeightPacking::Rows16, out.data(), nullptr), UnsupportedError);
   EXPECT_EQ(packed_bytes(w, WeightPacking::None), 0u);
