@@ -1,9 +1,13 @@
 #include "kernel_test_util.h"
 
+#include <cmath>
 #include <cstring>
 
 #include "core/half.h"
+#include "kernels/dequantize.h"
 #include "kernels/quant_blocks.h"
+#include "kernels/quantize.h"
+#include "kernels/vec_dot.h"
 
 namespace ruvllm::test {
 namespace {
@@ -118,6 +122,28 @@ std::vector<GgmlType> block32_weight_types() {
 
 std::string type_label(GgmlType type) {
   return std::string(ggml_type_name(type));
+}
+
+MatmulExpected matmul_reference(const kernels::WeightView& w, const std::vector<float>& x,
+                                int64_t n_batch) {
+  const GgmlType act = kernels::vec_dot_type(w.type);
+  std::vector<uint8_t> xq(ggml_row_size(act, w.cols));
+  std::vector<float> wd(size_t(w.cols)), xd(size_t(w.cols));
+  MatmulExpected e;
+  e.y.resize(size_t(n_batch * w.rows));
+  e.tol.resize(e.y.size());
+  for (int64_t b = 0; b < n_batch; ++b) {
+    kernels::quantize_row(act, x.data() + b * w.cols, xq.data(), w.cols);
+    kernels::dequantize_row(act, xq.data(), xd.data(), w.cols);
+    for (int64_t r = 0; r < w.rows; ++r) {
+      kernels::dequantize_row(w.type, w.row(r), wd.data(), w.cols);
+      double mag = 0;
+      for (int64_t c = 0; c < w.cols; ++c) mag += std::fabs(double(wd[size_t(c)]) * xd[size_t(c)]);
+      e.y[size_t(b * w.rows + r)] = kernels::vec_dot_reference(w.type, w.cols, w.row(r), xq.data());
+      e.tol[size_t(b * w.rows + r)] = float(2e-6 * mag + 1e-30);
+    }
+  }
+  return e;
 }
 
 }  // namespace ruvllm::test

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/ggml_type.h"
+#include "kernels/matmul.h"
 
 namespace ruvllm::test {
 
@@ -27,5 +28,14 @@ const std::vector<GgmlType>& weight_types();
 std::vector<GgmlType> block32_weight_types();
 
 std::string type_label(GgmlType type);
+
+// What matmul(w, x, n_batch) must give: per-row reference dot products of the file's rows with
+// the activations quantized as matmul quantizes them, and per-entry tolerances (relative to the
+// sum of the products' magnitudes).
+struct MatmulExpected {
+  std::vector<float> y, tol;
+};
+MatmulExpected matmul_reference(const kernels::WeightView& w, const std::vector<float>& x,
+                                int64_t n_batch);
 
 }  // namespace ruvllm::test

@@ -22,32 +22,6 @@ struct Shape {
   int threads;
 };
 
-// The expected output of one weight type and shape, with per-entry tolerances.
-struct Expected {
-  std::vector<float> y, tol;
-};
-
-Expected reference(const WeightView& w, const std::vector<float>& x, int64_t n_batch) {
-  const GgmlType act = vec_dot_type(w.type);
-  std::vector<uint8_t> xq(ggml_row_size(act, w.cols));
-  std::vector<float> wd(static_cast<size_t>(w.cols)), xd(static_cast<size_t>(w.cols));
-  Expected e;
-  e.y.resize(size_t(n_batch * w.rows));
-  e.tol.resize(e.y.size());
-  for (int64_t b = 0; b < n_batch; ++b) {
-    quantize_row(act, x.data() + b * w.cols, xq.data(), w.cols);
-    dequantize_row(act, xq.data(), xd.data(), w.cols);
-    for (int64_t r = 0; r < w.rows; ++r) {
-      dequantize_row(w.type, w.row(r), wd.data(), w.cols);
-      double mag = 0;
-      for (int64_t c = 0; c < w.cols; ++c) mag += std::fabs(double(wd[size_t(c)]) * xd[size_t(c)]);
-      e.y[size_t(b * w.rows + r)] = vec_dot_reference(w.type, w.cols, w.row(r), xq.data());
-      e.tol[size_t(b * w.rows + r)] = float(2e-6 * mag + 1e-30);
-    }
-  }
-  return e;
-}
-
 class Matmul : public ::testing::TestWithParam<GgmlType> {
  protected:
   void TearDown() override { set_isa_cap(IsaLevel::Avx512); }
@@ -57,7 +31,7 @@ class Matmul : public ::testing::TestWithParam<GgmlType> {
     const auto bytes = test::random_rows(type, s.rows, s.cols, rng);
     WeightView w{type, bytes.data(), s.rows, s.cols, ggml_row_size(type, s.cols)};
     const auto x = test::random_floats(s.cols * s.batch, rng);
-    const auto expected = reference(w, x, s.batch);
+    const auto expected = test::matmul_reference(w, x, s.batch);
     std::unique_ptr<ThreadPool> pool;
     if (s.threads > 1) pool = std::make_unique<ThreadPool>(s.threads);
     std::vector<float> y(expected.y.size(), NAN);

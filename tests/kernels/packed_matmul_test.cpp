@@ -40,21 +40,10 @@ struct PackedMatrix {
 // y (n_batch rows of w.rows) against reference dot products of the file's rows.
 void expect_near_reference(const WeightView& w, const std::vector<float>& x, int64_t n_batch,
                            const std::vector<float>& y, const std::string& what) {
-  const GgmlType act = vec_dot_type(w.type);
-  std::vector<uint8_t> xq(ggml_row_size(act, w.cols));
-  std::vector<float> wd(size_t(w.cols)), xd(size_t(w.cols));
-  for (int64_t b = 0; b < n_batch; ++b) {
-    quantize_row(act, x.data() + b * w.cols, xq.data(), w.cols);
-    dequantize_row(act, xq.data(), xd.data(), w.cols);
-    for (int64_t r = 0; r < w.rows; ++r) {
-      dequantize_row(w.type, w.row(r), wd.data(), w.cols);
-      double mag = 0;
-      for (int64_t c = 0; c < w.cols; ++c) mag += std::fabs(double(wd[size_t(c)]) * xd[size_t(c)]);
-      const float expected = vec_dot_reference(w.type, w.cols, w.row(r), xq.data());
-      ASSERT_NEAR(y[size_t(b * w.rows + r)], expected, 2e-6 * mag + 1e-30)
-          << what << " batch row " << b << " row " << r;
-    }
-  }
+  const auto expected = test::matmul_reference(w, x, n_batch);
+  for (size_t i = 0; i < y.size(); ++i)
+    ASSERT_NEAR(y[i], expected.y[i], expected.tol[i])
+        << what << " batch row " << int64_t(i) / w.rows << " row " << int64_t(i) % w.rows;
 }
 
 class PackedMatmul : public ::testing::TestWithParam<GgmlType> {
