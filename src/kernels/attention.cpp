@@ -198,7 +198,7 @@ constexpr int kTileQueries = 8;
 int64_t tile_scratch(int64_t group, const AttentionShape& s) {
   const int64_t dk16 = (s.head_dim_k + 15) / 16 * 16;
   return 16 + avx512::kTileKeys * (dk16 + s.head_dim_v) +
-         kTileQueries * (group * (s.head_dim_k + s.head_dim_v + 2) + 4);
+         kTileQueries * (group * (avx512::kTileKeys + s.head_dim_k + s.head_dim_v + 2) + 4);
 }
 
 bool use_tiles(const AttentionShape& s) {
@@ -223,7 +223,8 @@ void attend_f16_tile(const AttentionShape& s, int group, const AttentionItem& it
   float* p = reinterpret_cast<float*>((reinterpret_cast<uintptr_t>(scratch) + 63) & ~uintptr_t(63));
   t.kt = p;
   t.vf = t.kt + avx512::kTileKeys * dk16;
-  auto* begin = reinterpret_cast<int64_t*>(t.vf + avx512::kTileKeys * s.head_dim_v);
+  t.scores = t.vf + avx512::kTileKeys * s.head_dim_v;  // dim_v is a multiple of 16
+  auto* begin = reinterpret_cast<int64_t*>(t.scores + kTileQueries * group * avx512::kTileKeys);
   int64_t* end = begin + kTileQueries;
   float* q = reinterpret_cast<float*>(end + kTileQueries);
   t.acc = q + int64_t(nq) * group * s.head_dim_k;
@@ -237,8 +238,8 @@ void attend_f16_tile(const AttentionShape& s, int group, const AttentionItem& it
     const HeadRange r = visible_rows(s, it.pos0 + t0 + qi, it.kv.n_kv);
     begin[qi] = r.first;
     end[qi] = r.first + r.count;
-    const float* src = it.q + (t0 + qi) * it.q_stride + kv_head * width_k;
-    for (int64_t d = 0; d < width_k; ++d) q[qi * width_k + d] = fp16_to_fp32(fp32_to_fp16(src[d]));
+    avx512::round_to_f16(it.q + (t0 + qi) * it.q_stride + kv_head * width_k, q + qi * width_k,
+                         width_k);
   }
   std::fill(t.acc, t.acc + int64_t(nq) * group * s.head_dim_v, 0.0f);
   std::fill(t.max, t.max + nq * group, -std::numeric_limits<float>::infinity());

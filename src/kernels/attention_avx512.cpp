@@ -73,64 +73,87 @@ inline void transpose16(__m512 r[16]) {
   }
 }
 
-// The scores of one query head (dk F16-rounded floats at q) for the block's 16 keys (kt: dk x 16,
-// transposed). avx2's dot sums q.k in two 8-lane accumulators over 16-element steps (acc0: elements
-// 16m + l and the 8-element tail, acc1: 16m + 8 + l), adds them and sums the 8 lanes as
-// ((v0 + v4) + (v2 + v6)) + ((v1 + v5) + (v3 + v7)); here every key has its own lane and the same
-// sixteen chains P[l] (l < 8: acc0's lane l, else acc1's lane l - 8) and additions.
-inline __m512 scores16(const float* q, const float* kt, int64_t dk, float scale) {
-  __m512 p[16];
-  for (auto& x : p) x = _mm512_setzero_ps();
-  int64_t d = 0;
-  for (; d + 16 <= dk; d += 16)
-    for (int l = 0; l < 16; ++l)
-      p[l] = _mm512_fmadd_ps(_mm512_set1_ps(q[d + l]), _mm512_load_ps(kt + (d + l) * K), p[l]);
-  if (d + 8 <= dk)
-    for (int l = 0; l < 8; ++l)
-      p[l] = _mm512_fmadd_ps(_mm512_set1_ps(q[d + l]), _mm512_load_ps(kt + (d + l) * K), p[l]);
-  __m512 v[8];
-  for (int l = 0; l < 8; ++l) v[l] = _mm512_add_ps(p[l], p[l + 8]);
-  const __m512 a = _mm512_add_ps(_mm512_add_ps(v[0], v[4]), _mm512_add_ps(v[2], v[6]));
-  const __m512 b = _mm512_add_ps(_mm512_add_ps(v[1], v[5]), _mm512_add_ps(v[3], v[7]));
-  return _mm512_mul_ps(_mm512_add_ps(a, b), _mm512_set1_ps(scale));
+// The scores of R query heads (dk F16-rounded floats at q[r]) for the block's 16 keys (kt: dk x 16,
+// transposed), to out[r]. avx2's dot sums q.k in two 8-lane accumulators over 16-element steps
+// (acc0: elements 16m + l and the 8-element tail, acc1: 16m + 8 + l), adds them and sums the 8
+// lanes as ((v0 + v4) + (v2 + v6)) + ((v1 + v5) + (v3 + v7)); here every key has its own lane
+// and the same chains (acc0's lane l, acc1's lane l) and additions. The heads share the key loads.
+template <int R>
+inline void scores(const float* const* q, const float* kt, int64_t dk, float scale, __m512* out) {
+  static constexpr int kOrder[8] = {0, 4, 2, 6, 1, 5, 3, 7};
+  __m512 a[R], b[R], first[R];
+  for (int i = 0; i < 8; ++i) {
+    const int l = kOrder[i];
+    __m512 p0[R], p1[R];
+    for (int r = 0; r < R; ++r) p0[r] = p1[r] = _mm512_setzero_ps();
+    int64_t d = 0;
+    for (; d + 16 <= dk; d += 16) {
+      const __m512 k0 = _mm512_load_ps(kt + (d + l) * K);
+      const __m512 k1 = _mm512_load_ps(kt + (d + l + 8) * K);
+      for (int r = 0; r < R; ++r) {
+        p0[r] = _mm512_fmadd_ps(_mm512_set1_ps(q[r][d + l]), k0, p0[r]);
+        p1[r] = _mm512_fmadd_ps(_mm512_set1_ps(q[r][d + l + 8]), k1, p1[r]);
+      }
+    }
+    if (d + 8 <= dk) {
+      const __m512 k0 = _mm512_load_ps(kt + (d + l) * K);
+      for (int r = 0; r < R; ++r) p0[r] = _mm512_fmadd_ps(_mm512_set1_ps(q[r][d + l]), k0, p0[r]);
+    }
+    for (int r = 0; r < R; ++r) {
+      const __m512 v = _mm512_add_ps(p0[r], p1[r]);  // lane l of acc0 + acc1
+      if (i % 2 == 0) {
+        first[r] = v;
+      } else {
+        const __m512 pair = _mm512_add_ps(first[r], v);  // v0 + v4, v2 + v6, v1 + v5, v3 + v7
+        if (i == 1) a[r] = pair;
+        if (i == 3) a[r] = _mm512_add_ps(a[r], pair);
+        if (i == 5) b[r] = pair;
+        if (i == 7) b[r] = _mm512_add_ps(b[r], pair);
+      }
+    }
+  }
+  for (int r = 0; r < R; ++r)
+    out[r] = _mm512_mul_ps(_mm512_add_ps(a[r], b[r]), _mm512_set1_ps(scale));
 }
 
-// One query head's online-softmax bookkeeping for keys lo..hi-1 of a block, in key order as
-// attend_rows_f16 does it: e[j] is the key's exponential, the accumulator's rescale where bit j of
-// the result is set (the key raised the maximum; its weight is then 1), else the key's weight.
-inline uint32_t softmax_step(__m512 score, float softcap, int lo, int hi, float& max, float& sum,
-                             float* e) {
-  alignas(64) float s[K], arg[K];
-  _mm512_store_ps(s, score);
-  _mm512_store_ps(arg, _mm512_setzero_ps());
-  if (softcap > 0)
+// x shifted up by k lanes, -inf shifted in.
+template <int Kshift>
+inline __m512 shift_up(__m512 x, __m512 neg_inf) {
+  return _mm512_castsi512_ps(
+      _mm512_alignr_epi32(_mm512_castps_si512(x), _mm512_castps_si512(neg_inf), 16 - Kshift));
+}
+
+// One query head's online-softmax bookkeeping for keys lo..hi-1 of a block, with
+// attend_rows_f16's results: key j raises the running maximum (max before the block, then of
+// the scores before j) when its score is greater, and then its exponent is max_before - score
+// (the accumulator's rescale; the key's weight is 1), else score - max_before (the key's
+// weight). e[j] gets the exponential and bit j of the result is set for a rescale.
+inline uint32_t softmax_step(__m512 score, float softcap, int lo, int hi, float& max, float* e) {
+  if (softcap > 0) {
+    alignas(64) float s[K];
+    _mm512_store_ps(s, score);
     for (int j = lo; j < hi; ++j) s[j] = softcap * std::tanh(s[j] / softcap);
-  uint32_t rescale = 0;
-  float m = max;
-  for (int j = lo; j < hi; ++j) {
-    if (s[j] > m) {
-      rescale |= 1u << j;
-      arg[j] = m - s[j];
-      m = s[j];
-    } else {
-      arg[j] = s[j] - m;
-    }
+    score = _mm512_load_ps(s);
   }
-  max = m;
-  _mm512_store_ps(e, exp16(_mm512_load_ps(arg)));
-  float sm = sum;
-  for (int j = lo; j < hi; ++j) {
-    if (rescale >> j & 1) {
-      // sum * old_scale + 1 as a separate multiply and add (the empty asm keeps the compiler from
-      // fusing them); without a rescale, sum * 1 is sum.
-      float scaled = sm * e[j];
-      asm("" : "+x"(scaled));
-      sm = scaled + 1.0f;
-    } else {
-      sm = sm + e[j];
-    }
+  const __mmask16 valid = __mmask16(((1u << hi) - 1) & ~((1u << lo) - 1));
+  const __m512 neg_inf = _mm512_set1_ps(-INFINITY);
+  // The running maximum through each key (a prefix maximum over the lanes), then before it.
+  __m512 through = _mm512_mask_mov_ps(neg_inf, valid, score);
+  through = _mm512_max_ps(through, shift_up<1>(through, neg_inf));
+  through = _mm512_max_ps(through, shift_up<2>(through, neg_inf));
+  through = _mm512_max_ps(through, shift_up<4>(through, neg_inf));
+  through = _mm512_max_ps(through, shift_up<8>(through, neg_inf));
+  const __m512 before = _mm512_max_ps(_mm512_set1_ps(max), shift_up<1>(through, neg_inf));
+  const uint32_t rescale = _mm512_mask_cmp_ps_mask(valid, score, before, _CMP_GT_OQ);
+  const __m512 arg = _mm512_mask_sub_ps(_mm512_maskz_sub_ps(valid, score, before),
+                                        __mmask16(rescale), before, score);
+  _mm512_store_ps(e, exp16(arg));
+  if (rescale) {
+    // the block's greatest score: the last key that raised the maximum
+    alignas(64) float sc[K];
+    _mm512_store_ps(sc, score);
+    max = sc[31 - __builtin_clz(rescale)];
   }
-  sum = sm;
   return rescale;
 }
 
@@ -189,6 +212,15 @@ void update_values_h(float* const* acc, const float* vf, int64_t dv, int lo, int
 
 }  // namespace
 
+void round_to_f16(const float* src, float* dst, int64_t n) {
+  int64_t i = 0;
+  for (; i + 16 <= n; i += 16) _mm512_storeu_ps(dst + i, round_f16(_mm512_loadu_ps(src + i)));
+  if (i < n) {
+    const __mmask16 m = __mmask16((1u << (n - i)) - 1);
+    _mm512_mask_storeu_ps(dst + i, m, round_f16(_mm512_maskz_loadu_ps(m, src + i)));
+  }
+}
+
 bool tile_supported(int64_t dim_k, int64_t dim_v) {
   return dim_k > 0 && dim_v > 0 && dim_k % 8 == 0 && dim_v % 16 == 0;
 }
@@ -200,10 +232,12 @@ void attend_tile_f16(F16Tile& t, const uint16_t* k, const uint16_t* v, int64_t r
   for (int64_t j0 = 0; j0 < n; j0 += K) {
     const int nb = int(std::min<int64_t>(K, n - j0));
     const int64_t b0 = row0 + j0;  // cache row of the block's first key
-    // Only blocks some query of the tile sees (a causal tile's last queries see more rows).
-    bool seen = false;
-    for (int qi = 0; qi < t.queries; ++qi) seen |= t.begin[qi] < b0 + nb && t.end[qi] > b0;
-    if (!seen) continue;
+    // The queries that see the block: a contiguous range, as both ends of the visible rows grow
+    // with the position (a causal tile's last queries see more rows than its first).
+    int qa = 0, qb = t.queries;
+    while (qa < qb && t.end[qa] <= b0) ++qa;
+    while (qb > qa && t.begin[qb - 1] >= b0 + nb) --qb;
+    if (qa == qb) continue;
     // Keys transposed to kt (dimension d of the 16 keys at kt + 16 d; missing keys are 0), values
     // to floats.
     for (int64_t c = 0; c < dk16; c += 16) {
@@ -220,12 +254,35 @@ void attend_tile_f16(F16Tile& t, const uint16_t* k, const uint16_t* v, int64_t r
         _mm512_storeu_ps(t.vf + j * dv + i,
                          _mm512_cvtph_ps(_mm256_loadu_si256(
                              reinterpret_cast<const __m256i*>(v + (j0 + j) * v_row + i))));
-    for (int qi = 0; qi < t.queries; ++qi) {
+    // The scores of those queries' heads, four heads at a time.
+    const int64_t h_end = int64_t(qb) * t.heads;
+    for (int64_t qh = int64_t(qa) * t.heads; qh < h_end;) {
+      const int rn = int(std::min<int64_t>(4, h_end - qh));
+      const float* q[4];
+      for (int r = 0; r < rn; ++r) q[r] = t.q + (qh + r) * dk;
+      __m512* out = reinterpret_cast<__m512*>(t.scores) + qh;
+      switch (rn) {
+        case 4:
+          scores<4>(q, t.kt, dk, t.scale, out);
+          break;
+        case 3:
+          scores<3>(q, t.kt, dk, t.scale, out);
+          break;
+        case 2:
+          scores<2>(q, t.kt, dk, t.scale, out);
+          break;
+        default:
+          scores<1>(q, t.kt, dk, t.scale, out);
+          break;
+      }
+      qh += rn;
+    }
+    for (int qi = qa; qi < qb; ++qi) {
       const int lo = int(std::clamp<int64_t>(t.begin[qi] - b0, 0, nb));
       const int hi = int(std::clamp<int64_t>(t.end[qi] - b0, 0, nb));
       if (lo >= hi) continue;
-      // The heads three at a time: their scores and softmax steps, then their accumulators
-      // (independent chains of F16 roundings) over the block's keys.
+      // The heads three at a time: their softmax steps, then their accumulators (independent
+      // chains of F16 roundings) over the block's keys.
       const int64_t first = int64_t(qi) * t.heads;
       for (int h0 = 0; h0 < t.heads; h0 += 3) {
         const int hn = std::min(3, t.heads - h0);
@@ -235,10 +292,47 @@ void attend_tile_f16(F16Tile& t, const uint16_t* k, const uint16_t* v, int64_t r
         const float* eh[3];
         for (int x = 0; x < hn; ++x) {
           const int64_t qh = first + h0 + x;
-          const __m512 s = scores16(t.q + qh * dk, t.kt, dk, t.scale);
-          rescale[x] = softmax_step(s, t.softcap, lo, hi, t.max[qh], t.sum[qh], e[x]);
+          rescale[x] =
+              softmax_step(_mm512_load_ps(t.scores + qh * K), t.softcap, lo, hi, t.max[qh], e[x]);
           acc[x] = t.acc + qh * dv;
           eh[x] = e[x];
+        }
+        // The sums of weights in key order: sum * old_scale + weight, that is sum * e + 1 (a
+        // separate multiply and add: the empty asm keeps the compiler from fusing them) for a
+        // rescale, else sum + e (sum * 1 is sum). The heads' chains interleaved.
+        float* sum = t.sum + first + h0;
+        if ((rescale[0] | (hn > 1 ? rescale[1] : 0) | (hn > 2 ? rescale[2] : 0)) == 0) {
+          if (hn == 3) {
+            float s0 = sum[0], s1 = sum[1], s2 = sum[2];
+            for (int j = lo; j < hi; ++j) {
+              s0 += e[0][j];
+              s1 += e[1][j];
+              s2 += e[2][j];
+            }
+            sum[0] = s0;
+            sum[1] = s1;
+            sum[2] = s2;
+          } else {
+            for (int x = 0; x < hn; ++x) {
+              float sm = sum[x];
+              for (int j = lo; j < hi; ++j) sm += e[x][j];
+              sum[x] = sm;
+            }
+          }
+        } else {
+          for (int x = 0; x < hn; ++x) {
+            float sm = sum[x];
+            for (int j = lo; j < hi; ++j) {
+              if (rescale[x] >> j & 1) {
+                float scaled = sm * e[x][j];
+                asm("" : "+x"(scaled));
+                sm = scaled + 1.0f;
+              } else {
+                sm = sm + e[x][j];
+              }
+            }
+            sum[x] = sm;
+          }
         }
         if (hn == 3)
           update_values_h<3>(acc, t.vf, dv, lo, hi, eh, rescale);

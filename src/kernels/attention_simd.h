@@ -66,7 +66,11 @@ struct F16Tile {
   const int64_t* end = nullptr;
   float* kt = nullptr;  // 64-byte aligned, round_up(dim_k, 16) x kTileKeys floats: keys transposed
   float* vf = nullptr;  // kTileKeys x dim_v floats: values
+  float* scores = nullptr;  // 64-byte aligned, queries x heads x kTileKeys floats
 };
+
+// dst[i] = src[i] rounded to F16 (as fp16_to_fp32(fp32_to_fp16(x)) computes it); dst may be src.
+void round_to_f16(const float* src, float* dst, int64_t n);
 
 // Whether attend_tile_f16 takes heads of these sizes (else use avx2::attend_rows_f16).
 bool tile_supported(int64_t dim_k, int64_t dim_v);
