@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <limits>
 
 #include "core/cpu_features.h"
@@ -190,14 +191,90 @@ void attend_f16_group(const AttentionShape& s, int group, const float* q, HeadRa
   }
 }
 
+// Query rows attend_f16_tile takes together (AVX-512 path).
+constexpr int kTileQueries = 8;
+
+// Floats of scratch attend_f16_tile needs.
+int64_t tile_scratch(int64_t group, const AttentionShape& s) {
+  const int64_t dk16 = (s.head_dim_k + 15) / 16 * 16;
+  return 16 + avx512::kTileKeys * (dk16 + s.head_dim_v) +
+         kTileQueries * (group * (avx512::kTileKeys + s.head_dim_k + s.head_dim_v + 2) + 4);
+}
+
+bool use_tiles(const AttentionShape& s) {
+  const auto& f = cpu_features();
+  return isa_level() >= IsaLevel::Avx512 && f.f16c && f.fma &&
+         avx512::tile_supported(s.head_dim_k, s.head_dim_v);
+}
+
+// attend_f16_group for the query rows t0 .. t0 + nq - 1 of an item at once (AVX-512 path): each
+// block of key and value rows is converted once for all of them. Bit-identical to
+// attend_f16_group per query row.
+void attend_f16_tile(const AttentionShape& s, int group, const AttentionItem& it, int64_t t0,
+                     int nq, int kv_head, float* scratch) {
+  avx512::F16Tile t;
+  t.queries = nq;
+  t.heads = group;
+  t.dim_k = s.head_dim_k;
+  t.dim_v = s.head_dim_v;
+  t.scale = s.scale;
+  t.softcap = s.softcap;
+  const int64_t dk16 = (s.head_dim_k + 15) / 16 * 16;
+  float* p = reinterpret_cast<float*>((reinterpret_cast<uintptr_t>(scratch) + 63) & ~uintptr_t(63));
+  t.kt = p;
+  t.vf = t.kt + avx512::kTileKeys * dk16;
+  t.scores = t.vf + avx512::kTileKeys * s.head_dim_v;  // dim_v is a multiple of 16
+  auto* begin = reinterpret_cast<int64_t*>(t.scores + kTileQueries * group * avx512::kTileKeys);
+  int64_t* end = begin + kTileQueries;
+  float* q = reinterpret_cast<float*>(end + kTileQueries);
+  t.acc = q + int64_t(nq) * group * s.head_dim_k;
+  t.max = t.acc + int64_t(nq) * group * s.head_dim_v;
+  t.sum = t.max + nq * group;
+  t.q = q;
+  t.begin = begin;
+  t.end = end;
+  const int64_t width_k = int64_t(group) * s.head_dim_k;
+  for (int qi = 0; qi < nq; ++qi) {
+    const HeadRange r = visible_rows(s, it.pos0 + t0 + qi, it.kv.n_kv);
+    begin[qi] = r.first;
+    end[qi] = r.first + r.count;
+    avx512::round_to_f16(it.q + (t0 + qi) * it.q_stride + kv_head * width_k, q + qi * width_k,
+                         width_k);
+  }
+  std::fill(t.acc, t.acc + int64_t(nq) * group * s.head_dim_v, 0.0f);
+  std::fill(t.max, t.max + nq * group, -std::numeric_limits<float>::infinity());
+  std::fill(t.sum, t.sum + nq * group, 0.0f);
+  // Visible rows are nondecreasing in position at both ends: the tile reads the union of its
+  // queries' rows, each query only its own.
+  const HeadRange all{begin[0], end[nq - 1] - begin[0]};
+  const int64_t k_row = int64_t(s.n_head_kv) * s.head_dim_k;
+  const int64_t v_row = int64_t(s.n_head_kv) * s.head_dim_v;
+  int64_t row = all.first;
+  for_each_run<uint16_t>(s, it.kv, all, kv_head,
+                         [&](const uint16_t* k, const uint16_t* v, int64_t n) {
+                           avx512::attend_tile_f16(t, k, v, row, n, k_row, v_row);
+                           row += n;
+                         });
+  for (int qi = 0; qi < nq; ++qi) {
+    float* out = it.out + (t0 + qi) * it.out_stride + int64_t(kv_head) * group * s.head_dim_v;
+    for (int h = 0; h < group; ++h) {
+      const float inv = 1.0f / t.sum[qi * group + h];
+      const float* acc = t.acc + (int64_t(qi) * group + h) * s.head_dim_v;
+      for (int64_t d = 0; d < s.head_dim_v; ++d) out[h * s.head_dim_v + d] = acc[d] * inv;
+    }
+  }
+}
+
 }  // namespace
 
 int64_t attention_scratch_per_thread(int64_t n_ctx, const AttentionShape& shape) {
   // scores (F32 path), or the F16 query and accumulator (F16 path, one head), or a head group's
-  // state and the current key and value rows (F16 path, AVX2)
+  // state and the current key and value rows (F16 path, AVX2), or a tile's (AVX-512)
   const int64_t group = shape.n_head_kv > 0 ? std::max(1, shape.n_head / shape.n_head_kv) : 1;
   const int64_t dims = shape.head_dim_k + shape.head_dim_v;
-  return std::max({n_ctx, dims, group * (dims + 2) + avx2::kAttendBlockRows * dims}) + 16;
+  return std::max({n_ctx, dims, group * (dims + 2) + avx2::kAttendBlockRows * dims,
+                   tile_scratch(group, shape)}) +
+         16;
 }
 
 void attention(const AttentionShape& shape, const float* q, int64_t q_stride, int64_t n_tokens,
@@ -223,26 +300,47 @@ void attention_batch(const AttentionShape& shape, std::span<const AttentionItem>
   const int64_t per_thread = attention_scratch_per_thread(max_kv, shape);
   const F16Ops& ops = f16_ops();
   const bool grouped = &ops != &scalar_f16_ops();
-  // A task is the query heads of one KV head in one query row; its cost is the rows they read.
-  // Threads take contiguous runs of tasks of about equal cost, so one job covers every sequence
-  // of a batch.
+  const bool tiled = grouped && use_tiles(shape);
+  // A task is the query heads of one KV head in a tile of consecutive query rows of one item
+  // (one row unless the AVX-512 tiles are used for an F16 cache); its cost is the rows its
+  // queries read. Threads take contiguous runs of tasks of about equal cost, so one job covers
+  // every sequence of a batch.
+  auto tile_rows = [&](const AttentionItem& it) {
+    return tiled && it.kv.type == GgmlType::F16 ? kTileQueries : 1;
+  };
+  auto tile_cost = [&](const AttentionItem& it, int64_t t0, int nq) {
+    int64_t c = 0;
+    for (int64_t t = t0; t < t0 + nq; ++t) c += visible_rows(shape, it.pos0 + t, it.kv.n_kv).count;
+    return c;
+  };
   int64_t total_cost = 0, n_tasks = 0;
-  for (const AttentionItem& it : items)
-    for (int64_t t = 0; t < it.n_tokens; ++t) {
-      total_cost += visible_rows(shape, it.pos0 + t, it.kv.n_kv).count * shape.n_head_kv;
+  for (const AttentionItem& it : items) {
+    const int tq = tile_rows(it);
+    for (int64_t t0 = 0; t0 < it.n_tokens; t0 += tq) {
+      const int nq = int(std::min<int64_t>(tq, it.n_tokens - t0));
+      total_cost += tile_cost(it, t0, nq) * shape.n_head_kv;
       n_tasks += shape.n_head_kv;
     }
+  }
   auto work = [&](int thread, int n_threads) {
     float* scores = scratch + thread * per_thread;
     const int64_t lo = total_cost * thread / n_threads;
     const int64_t hi = total_cost * (thread + 1) / n_threads;
     int64_t cost = 0;  // of the tasks before the current one
     for (const AttentionItem& it : items) {
-      for (int64_t t = 0; t < it.n_tokens && cost < hi; ++t) {
-        const HeadRange r = visible_rows(shape, it.pos0 + t, it.kv.n_kv);
-        for (int kh = 0; kh < shape.n_head_kv && cost < hi; ++kh, cost += r.count) {
+      const int tq = tile_rows(it);
+      for (int64_t t0 = 0; t0 < it.n_tokens && cost < hi; t0 += tq) {
+        const int nq = int(std::min<int64_t>(tq, it.n_tokens - t0));
+        const int64_t c = tile_cost(it, t0, nq);
+        for (int kh = 0; kh < shape.n_head_kv && cost < hi; ++kh, cost += c) {
           // A task belongs to the thread whose range holds its first row of cost.
           if (cost < lo) continue;
+          if (tq > 1) {
+            attend_f16_tile(shape, group, it, t0, nq, kh, scores);
+            continue;
+          }
+          const int64_t t = t0;
+          const HeadRange r = visible_rows(shape, it.pos0 + t, it.kv.n_kv);
           const float* qg = it.q + t * it.q_stride + int64_t(kh) * group * shape.head_dim_k;
           float* og = it.out + t * it.out_stride + int64_t(kh) * group * shape.head_dim_v;
           if (it.kv.type == GgmlType::F32) {

@@ -9,6 +9,11 @@
 // n_head_kv) (grouped-query attention). A query at position p sees the keys at positions j <= p
 // (causal) and, with a sliding window w > 0, only those with p - j < w. Scores are q.k * scale,
 // then soft-capped (cap * tanh(s / cap)) when softcap > 0, then soft-maxed.
+//
+// An F16 cache follows llama.cpp's CPU flash attention (online softmax, F16 accumulator). With
+// AVX-512, consecutive query rows of a sequence go through in tiles (attention_avx512.cpp: a
+// block of keys converted once for all the tile's rows and heads), each row with the AVX2 path's
+// arithmetic: a query's result does not depend on the tile, the thread or the batch it came in.
 #pragma once
 
 #include <cstddef>

@@ -1,6 +1,6 @@
 // Paged attention (rows found through a block table) against the contiguous layout: the results
 // must be bit-identical for every block size, both cache types, sliding windows and soft-capping,
-// on the scalar and the AVX2 path.
+// on the scalar, AVX2 and AVX-512 paths.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -126,10 +126,12 @@ TEST(PagedAttentionErrors, RejectsAZeroBlockSize) {
   EXPECT_THROW(attention(s, q.data(), 4, 1, 0, kv, out.data(), 4, scratch.data(), nullptr), Error);
 }
 
-INSTANTIATE_TEST_SUITE_P(Isa, PagedAttention, testing::Values(IsaLevel::Scalar, IsaLevel::Avx2),
+INSTANTIATE_TEST_SUITE_P(Isa, PagedAttention,
+                         testing::Values(IsaLevel::Scalar, IsaLevel::Avx2, IsaLevel::Avx512),
                          [](const testing::TestParamInfo<IsaLevel>& info) {
-                           return info.param == IsaLevel::Scalar ? std::string("Scalar")
-                                                                 : std::string("Avx2");
+                           return std::string(info.param == IsaLevel::Scalar ? "Scalar"
+                                              : info.param == IsaLevel::Avx2 ? "Avx2"
+                                                                             : "Avx512");
                          });
 
 }  // namespace
