@@ -136,6 +136,12 @@ inline uint32_t softmax_step(__m512 score, float softcap, int lo, int hi, float&
     score = _mm512_load_ps(s);
   }
   const __mmask16 valid = __mmask16(((1u << hi) - 1) & ~((1u << lo) - 1));
+  const __m512 old_max = _mm512_set1_ps(max);
+  if (_mm512_mask_cmp_ps_mask(valid, score, old_max, _CMP_GT_OQ) == 0) {
+    // No key raises the maximum (most blocks): every exponent is score - max.
+    _mm512_store_ps(e, exp16(_mm512_maskz_sub_ps(valid, score, old_max)));
+    return 0;
+  }
   const __m512 neg_inf = _mm512_set1_ps(-INFINITY);
   // The running maximum through each key (a prefix maximum over the lanes), then before it.
   __m512 through = _mm512_mask_mov_ps(neg_inf, valid, score);
@@ -143,7 +149,7 @@ inline uint32_t softmax_step(__m512 score, float softcap, int lo, int hi, float&
   through = _mm512_max_ps(through, shift_up<2>(through, neg_inf));
   through = _mm512_max_ps(through, shift_up<4>(through, neg_inf));
   through = _mm512_max_ps(through, shift_up<8>(through, neg_inf));
-  const __m512 before = _mm512_max_ps(_mm512_set1_ps(max), shift_up<1>(through, neg_inf));
+  const __m512 before = _mm512_max_ps(old_max, shift_up<1>(through, neg_inf));
   const uint32_t rescale = _mm512_mask_cmp_ps_mask(valid, score, before, _CMP_GT_OQ);
   const __m512 arg = _mm512_mask_sub_ps(_mm512_maskz_sub_ps(valid, score, before),
                                         __mmask16(rescale), before, score);
@@ -161,27 +167,36 @@ inline uint32_t softmax_step(__m512 score, float softcap, int lo, int hi, float&
 // keys lo..hi-1 of the block's value rows (vf, row stride dv): for each key, a rescale where its
 // bit is set, then acc = fp16(fma(v, w, acc)), each step rounded to F16 as scale_f16 and mad_f16
 // store it.
+template <int H, int R, bool Rescales>
+inline void update_values_keys(__m512 (&a)[H][R], const float* vf, int64_t dv, int lo, int hi,
+                               const float* const* e, const uint32_t* rescale) {
+  for (int j = lo; j < hi; ++j) {
+    __m512 v[R];
+    for (int r = 0; r < R; ++r) v[r] = _mm512_loadu_ps(vf + j * dv + 16 * r);
+    for (int h = 0; h < H; ++h) {
+      __m512 w = _mm512_set1_ps(e[h][j]);
+      if (Rescales && (rescale[h] >> j & 1)) {
+        for (int r = 0; r < R; ++r) a[h][r] = round_f16(_mm512_mul_ps(a[h][r], w));
+        w = _mm512_set1_ps(1.0f);
+      }
+      for (int r = 0; r < R; ++r) a[h][r] = round_f16(_mm512_fmadd_ps(v[r], w, a[h][r]));
+    }
+  }
+}
+
 template <int H, int R>
 inline void update_values(float* const* acc, const float* vf, int64_t dv, int lo, int hi,
                           const float* const* e, const uint32_t* rescale) {
   __m512 a[H][R];
   for (int h = 0; h < H; ++h)
     for (int r = 0; r < R; ++r) a[h][r] = _mm512_loadu_ps(acc[h] + 16 * r);
-  for (int j = lo; j < hi; ++j) {
-    __m512 v[R];
-    for (int r = 0; r < R; ++r) v[r] = _mm512_loadu_ps(vf + j * dv + 16 * r);
-    for (int h = 0; h < H; ++h) {
-      __m512 w;
-      if (rescale[h] >> j & 1) {
-        const __m512 s = _mm512_set1_ps(e[h][j]);
-        for (int r = 0; r < R; ++r) a[h][r] = round_f16(_mm512_mul_ps(a[h][r], s));
-        w = _mm512_set1_ps(1.0f);
-      } else {
-        w = _mm512_set1_ps(e[h][j]);
-      }
-      for (int r = 0; r < R; ++r) a[h][r] = round_f16(_mm512_fmadd_ps(v[r], w, a[h][r]));
-    }
-  }
+  uint32_t any = 0;
+  for (int h = 0; h < H; ++h) any |= rescale[h];
+  // Most blocks raise no head's maximum: their keys need no per-key test.
+  if (any)
+    update_values_keys<H, R, true>(a, vf, dv, lo, hi, e, rescale);
+  else
+    update_values_keys<H, R, false>(a, vf, dv, lo, hi, e, rescale);
   for (int h = 0; h < H; ++h)
     for (int r = 0; r < R; ++r) _mm512_storeu_ps(acc[h] + 16 * r, a[h][r]);
 }
