@@ -183,6 +183,30 @@ uint64_t Pda::structural_hash(uint32_t pos, std::vector<uint64_t>& rule_hashes) 
   return mix(rule_hash(rule, rule_hashes), pos - alt_starts_[rule][0]);
 }
 
+uint64_t Pda::suffix_hash(uint32_t pos, std::vector<uint64_t>& rule_hashes,
+                          std::vector<uint64_t>& suffix_hashes) const {
+  if (suffix_hashes.size() != num_positions()) suffix_hashes.assign(num_positions(), 0);
+  if (suffix_hashes[pos]) return suffix_hashes[pos];
+  uint32_t end = pos;
+  while (kind_[end] != Kind::kEnd) ++end;
+  uint64_t h = 0xE4D5EED;
+  for (uint32_t p = end + 1; p-- > pos;) {
+    if (suffix_hashes[p]) {
+      h = suffix_hashes[p];
+      continue;
+    }
+    if (kind_[p] == Kind::kBytes) {
+      h = mix(h, 0xB17E5);
+      for (uint64_t w : sets_[p].words) h = mix(h, w);
+    } else if (kind_[p] == Kind::kRule) {
+      h = mix(mix(h, 0xCA11), rule_hash(arg_[p], rule_hashes));
+    }
+    suffix_hashes[p] = h | 1;  // 0 marks "not computed"
+    h |= 1;
+  }
+  return suffix_hashes[pos];
+}
+
 void Pda::compute_components() {
   // The strongly connected components of the call graph.
   const size_t n = alt_starts_.size();
