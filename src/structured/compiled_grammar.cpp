@@ -1,5 +1,6 @@
 #include "structured/compiled_grammar.h"
 
+#include <algorithm>
 #include <unordered_map>
 
 namespace ruvllm::structured {
@@ -48,6 +49,7 @@ class SharedMaskCache {
 
 void clear_shared_position_mask_cache() {
   SharedMaskCache::instance().clear();
+  clear_shared_subtree_cache();
 }
 
 CompiledGrammar::CompiledGrammar(const Grammar& grammar,
@@ -56,7 +58,7 @@ CompiledGrammar::CompiledGrammar(const Grammar& grammar,
 
 uint64_t CompiledGrammar::structural_hash(uint32_t pos) const {
   // Called with mutex_ held.
-  return pda_.structural_hash(pos, rule_hashes_);
+  return pda_.suffix_hash(pos, rule_hashes_, suffix_hashes_);
 }
 
 const PositionTokenMasks& CompiledGrammar::masks_for(std::span<const uint32_t> positions,
@@ -72,7 +74,12 @@ const PositionTokenMasks& CompiledGrammar::masks_for(std::span<const uint32_t> p
     std::lock_guard<std::mutex> lock(mutex_);
     auto it = masks_.find(local);
     if (it != masks_.end()) return *it->second;
-    for (uint32_t pos : positions) key = (key ^ structural_hash(pos)) * 0xC2B2AE3D27D4EB4Full;
+    // The group is a set of stacks: combine their hashes in a canonical order.
+    std::vector<uint64_t> hashes;
+    hashes.reserve(positions.size());
+    for (uint32_t pos : positions) hashes.push_back(structural_hash(pos));
+    std::sort(hashes.begin(), hashes.end());
+    for (uint64_t h : hashes) key = (key ^ h) * 0xC2B2AE3D27D4EB4Full;
     if (caller_pos) key = (key ^ structural_hash(*caller_pos) ^ 0xCA11E4) * 0x9E3779B97F4A7C15ull;
   }
   // The classification also depends on what may follow the studied frames (tails are filtered
@@ -90,12 +97,16 @@ const PositionTokenMasks& CompiledGrammar::masks_for(std::span<const uint32_t> p
   auto& shared = SharedMaskCache::instance();
   std::shared_ptr<const PositionTokenMasks> masks = shared.find(key);
   if (!masks) {
+    const PositionHash position_hash = [this](uint32_t pos) {
+      std::lock_guard<std::mutex> lock(mutex_);
+      return structural_hash(pos);
+    };
     if (caller_pos && alone && !alone->gave_up && max_uncertain == SIZE_MAX) {
       masks = std::make_shared<const PositionTokenMasks>(
           refine_position_token_masks(pda_, positions, *caller_pos, *vocab_, *alone));
     } else {
-      masks = std::make_shared<const PositionTokenMasks>(
-          compute_position_token_masks(pda_, positions, caller_pos, *vocab_, max_uncertain));
+      masks = std::make_shared<const PositionTokenMasks>(compute_position_token_masks(
+          pda_, positions, caller_pos, *vocab_, max_uncertain, &position_hash));
     }
     shared.insert(key, masks);
   }

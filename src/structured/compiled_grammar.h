@@ -2,8 +2,10 @@
 //
 // Holds the pushdown automaton and, per byte-set position, the token classification of
 // `PositionTokenMasks`, computed on first use and shared through a process-wide cache keyed by
-// the vocabulary and the position's structural hash: the JSON string body of one schema is the
-// same automaton as in every other schema, so its masks are computed once per process.
+// the vocabulary and the positions' suffix hashes (Pda::suffix_hash: the rest of each position's
+// alternative, callees by their Merkle hash): the JSON string body of one schema is the same
+// automaton as in every other schema, so its masks are computed once per process. A study that
+// misses is composed from trie subtrees shared the same way (see compute_position_token_masks).
 // Thread-safe: many matchers may share one CompiledGrammar.
 #pragma once
 
@@ -50,8 +52,10 @@ class CompiledGrammar {
   std::shared_ptr<const TokenVocabulary> vocab_;
   mutable std::mutex mutex_;
   mutable std::unordered_map<std::string, std::shared_ptr<const PositionTokenMasks>> masks_;
-  mutable std::vector<uint64_t> rule_hashes_;  // per rule, 0 = not computed yet (Pda::rule_hash)
+  mutable std::vector<uint64_t> rule_hashes_;    // per rule, 0 = not computed yet (Pda::rule_hash)
+  mutable std::vector<uint64_t> suffix_hashes_;  // per position (Pda::suffix_hash)
 
+  // Pda::suffix_hash of `pos` (called with mutex_ held).
   uint64_t structural_hash(uint32_t pos) const;
 };
 

@@ -10,11 +10,9 @@
 namespace ruvllm::structured {
 
 uint32_t Grammar::add_byte_set(const ByteSet& set) {
-  for (size_t i = 0; i < byte_sets_.size(); ++i) {
-    if (byte_sets_[i] == set) return static_cast<uint32_t>(i);
-  }
-  byte_sets_.push_back(set);
-  return static_cast<uint32_t>(byte_sets_.size() - 1);
+  const auto [it, fresh] = byte_set_index_.emplace(set, static_cast<uint32_t>(byte_sets_.size()));
+  if (fresh) byte_sets_.push_back(set);
+  return it->second;
 }
 
 uint32_t Grammar::add_rule(std::string name) {

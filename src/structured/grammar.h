@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace ruvllm::structured {
@@ -75,6 +76,14 @@ class Grammar {
  private:
   std::vector<GrammarRule> rules_;
   std::vector<ByteSet> byte_sets_;
+  struct ByteSetHash {
+    size_t operator()(const ByteSet& s) const {
+      uint64_t h = 0x9E3779B97F4A7C15ull;
+      for (uint64_t w : s.words) h = (h ^ w) * 0xFF51AFD7ED558CCDull;
+      return static_cast<size_t>(h ^ (h >> 32));
+    }
+  };
+  std::unordered_map<ByteSet, uint32_t, ByteSetHash> byte_set_index_;
   uint32_t root_ = 0;
 };
 

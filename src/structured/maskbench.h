@@ -42,9 +42,11 @@ using TextEncoder = std::function<std::vector<int32_t>(const std::string& text)>
 std::vector<std::filesystem::path> maskbench_files(const std::filesystem::path& dir, size_t limit);
 
 // Runs the protocol over `files`. Never throws for a bad schema or file (it is counted and
-// described in `problems`).
+// described in `problems`). Times are wall-clock, or with `cpu_clock` the thread's CPU time (which
+// time slices taken by other processes on a loaded machine do not inflate).
 MaskBenchReport run_maskbench(const std::vector<std::filesystem::path>& files,
                               const std::shared_ptr<const TokenVocabulary>& vocab,
-                              const TextEncoder& encode, const JsonSchemaGrammarOptions& options);
+                              const TextEncoder& encode, const JsonSchemaGrammarOptions& options,
+                              bool cpu_clock = false);
 
 }  // namespace ruvllm::structured

@@ -46,54 +46,90 @@ void Pda::compute_follow_sets() {
     }
     return changed;
   };
-  // FIRST sets and nullability. Rules tend to be defined before the rules they call, so FIRST
-  // (which flows from callee to caller) converges in fewer sweeps visiting rules last to first.
-  std::vector<ByteSet> first(n);
-  std::vector<bool> nullable(n, false);
-  for (bool changed = true; changed;) {
-    changed = false;
-    for (uint32_t r = static_cast<uint32_t>(n); r-- > 0;) {
-      for (uint32_t p : alt_starts_[r]) {
-        for (;; ++p) {
-          if (kind_[p] == Kind::kEnd) {
-            if (!nullable[r]) nullable[r] = changed = true;
-            break;
-          }
-          if (kind_[p] == Kind::kBytes) {
-            changed |= unite(first[r], sets_[p]);
-            break;
-          }
-          changed |= unite(first[r], first[arg_[p]]);
-          if (!nullable[arg_[p]]) break;
-        }
+  // Call sites: callers[c] lists the rules that call c (with repeats).
+  std::vector<std::vector<uint32_t>> callers(n);
+  for (uint32_t r = 0; r < n; ++r) {
+    for (uint32_t start : alt_starts_[r]) {
+      for (uint32_t p = start; kind_[p] != Kind::kEnd; ++p) {
+        if (kind_[p] == Kind::kRule) callers[arg_[p]].push_back(r);
       }
     }
   }
-  follow_.assign(n, ByteSet{});
-  for (bool changed = true; changed;) {
-    changed = false;
-    for (uint32_t r = 0; r < n; ++r) {
-      for (uint32_t start : alt_starts_[r]) {
-        for (uint32_t p = start; kind_[p] != Kind::kEnd; ++p) {
-          if (kind_[p] != Kind::kRule) continue;
-          // What can follow the call at p: FIRST of the rest, and r's FOLLOW if the rest can
-          // be empty.
-          ByteSet after;
-          uint32_t q = p + 1;
-          for (;; ++q) {
-            if (kind_[q] == Kind::kEnd) {
-              unite(after, follow_[r]);
-              break;
-            }
-            if (kind_[q] == Kind::kBytes) {
-              unite(after, sets_[q]);
-              break;
-            }
-            unite(after, first[arg_[q]]);
-            if (!nullable[arg_[q]]) break;
-          }
-          changed |= unite(follow_[arg_[p]], after);
+  // FIRST sets and nullability, by a work list: a rule is recomputed from its alternatives when
+  // a rule it calls changed.
+  std::vector<ByteSet> first(n);
+  std::vector<bool> nullable(n, false);
+  std::vector<uint32_t> work;
+  std::vector<bool> queued(n, true);
+  work.reserve(n);
+  for (uint32_t r = 0; r < n; ++r)
+    work.push_back(r);  // popped last to first: callees tend to
+                        // come after their callers
+  while (!work.empty()) {
+    const uint32_t r = work.back();
+    work.pop_back();
+    queued[r] = false;
+    bool changed = false;
+    for (uint32_t p : alt_starts_[r]) {
+      for (;; ++p) {
+        if (kind_[p] == Kind::kEnd) {
+          if (!nullable[r]) nullable[r] = changed = true;
+          break;
         }
+        if (kind_[p] == Kind::kBytes) {
+          changed |= unite(first[r], sets_[p]);
+          break;
+        }
+        changed |= unite(first[r], first[arg_[p]]);
+        if (!nullable[arg_[p]]) break;
+      }
+    }
+    if (!changed) continue;
+    for (uint32_t caller : callers[r]) {
+      if (!queued[caller]) {
+        queued[caller] = true;
+        work.push_back(caller);
+      }
+    }
+  }
+  // FOLLOW: each call site adds what can come after it in its alternative, and, when that rest
+  // can be empty, the caller's own FOLLOW (an edge caller -> callee, propagated by a work list).
+  follow_.assign(n, ByteSet{});
+  std::vector<std::vector<uint32_t>> inherits(n);  // inherits[r]: callees whose FOLLOW has r's
+  for (uint32_t r = 0; r < n; ++r) {
+    for (uint32_t start : alt_starts_[r]) {
+      for (uint32_t p = start; kind_[p] != Kind::kEnd; ++p) {
+        if (kind_[p] != Kind::kRule) continue;
+        ByteSet after;
+        bool rest_nullable = false;
+        for (uint32_t q = p + 1;; ++q) {
+          if (kind_[q] == Kind::kEnd) {
+            rest_nullable = true;
+            break;
+          }
+          if (kind_[q] == Kind::kBytes) {
+            unite(after, sets_[q]);
+            break;
+          }
+          unite(after, first[arg_[q]]);
+          if (!nullable[arg_[q]]) break;
+        }
+        unite(follow_[arg_[p]], after);
+        if (rest_nullable && arg_[p] != r) inherits[r].push_back(arg_[p]);
+      }
+    }
+  }
+  work.clear();
+  queued.assign(n, true);
+  for (uint32_t r = n; r-- > 0;) work.push_back(r);  // callers first
+  while (!work.empty()) {
+    const uint32_t r = work.back();
+    work.pop_back();
+    queued[r] = false;
+    for (uint32_t c : inherits[r]) {
+      if (unite(follow_[c], follow_[r]) && !queued[c]) {
+        queued[c] = true;
+        work.push_back(c);
       }
     }
   }
@@ -181,6 +217,30 @@ uint64_t Pda::rule_hash(uint32_t rule, std::vector<uint64_t>& rule_hashes) const
 uint64_t Pda::structural_hash(uint32_t pos, std::vector<uint64_t>& rule_hashes) const {
   const uint32_t rule = rule_of_[pos];
   return mix(rule_hash(rule, rule_hashes), pos - alt_starts_[rule][0]);
+}
+
+uint64_t Pda::suffix_hash(uint32_t pos, std::vector<uint64_t>& rule_hashes,
+                          std::vector<uint64_t>& suffix_hashes) const {
+  if (suffix_hashes.size() != num_positions()) suffix_hashes.assign(num_positions(), 0);
+  if (suffix_hashes[pos]) return suffix_hashes[pos];
+  uint32_t end = pos;
+  while (kind_[end] != Kind::kEnd) ++end;
+  uint64_t h = 0xE4D5EED;
+  for (uint32_t p = end + 1; p-- > pos;) {
+    if (suffix_hashes[p]) {
+      h = suffix_hashes[p];
+      continue;
+    }
+    if (kind_[p] == Kind::kBytes) {
+      h = mix(h, 0xB17E5);
+      for (uint64_t w : sets_[p].words) h = mix(h, w);
+    } else if (kind_[p] == Kind::kRule) {
+      h = mix(mix(h, 0xCA11), rule_hash(arg_[p], rule_hashes));
+    }
+    suffix_hashes[p] = h | 1;  // 0 marks "not computed"
+    h |= 1;
+  }
+  return suffix_hashes[pos];
 }
 
 void Pda::compute_components() {

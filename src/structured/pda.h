@@ -46,6 +46,12 @@ class Pda {
   // `rule`, and calls out of the component are replaced by the callee's own hash, a Merkle hash
   // of the component DAG. Costs one walk of the component (not of all reachable rules).
   uint64_t rule_hash(uint32_t rule, std::vector<uint64_t>& rule_hashes) const;
+  // A hash of the rest of `pos`'s alternative (from `pos` to its end, callees by rule_hash),
+  // canonical across grammars: a stack node at `pos` behaves the same as one at any position with
+  // an equal hash until its alternative ends, whatever else its rule holds. `suffix_hashes`
+  // memoizes them (num_positions() entries, 0 = not computed yet).
+  uint64_t suffix_hash(uint32_t pos, std::vector<uint64_t>& rule_hashes,
+                       std::vector<uint64_t>& suffix_hashes) const;
   // The strongly connected component of `rule` in the call graph.
   uint32_t component(uint32_t rule) const { return component_[rule]; }
 

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -50,10 +51,25 @@ PositionTokenMasks compute_position_token_masks(const Pda& pda, uint32_t pos,
 // the group is studied as one frontier, so the matcher does one mask operation per group.
 // Gives up (see `gave_up`) once more than `max_uncertain` tokens are uncertain: where nearly every
 // token can leave the rule, a study without the caller is wasted work.
+//
+// With `position_hash` (a hash of what a stack node at a position does until its frame returns,
+// equal across grammars for positions that behave the same, as Pda::suffix_hash), the study is
+// composed from trie subtrees (the tokens sharing a prefix): a subtree's classes are shared
+// process-wide under the prefix, the frontier after it (its stacks, by position hashes, and
+// flags), which frontiers before it could leave the studied frames and the FOLLOW filter, so only
+// prefixes leading somewhere new are walked. The result is the same as without it.
+// Trie subtrees of more than `walk_up_to` tokens are split by their next byte (each part looked
+// up or built the same way), smaller ones are walked.
+using PositionHash = std::function<uint64_t(uint32_t pos)>;
 PositionTokenMasks compute_position_token_masks(const Pda& pda, std::span<const uint32_t> positions,
                                                 std::optional<uint32_t> caller_pos,
                                                 const TokenVocabulary& vocab,
-                                                size_t max_uncertain = SIZE_MAX);
+                                                size_t max_uncertain = SIZE_MAX,
+                                                const PositionHash* position_hash = nullptr,
+                                                size_t walk_up_to = 2048);
+
+// Drops the shared per-first-byte results (clear_shared_position_mask_cache does too).
+void clear_shared_subtree_cache();
 
 // The study of `positions` with the caller's frame (`caller_pos`) below, from their study
 // without it (`alone`, which must not have given up): only the tokens `alone` left uncertain are

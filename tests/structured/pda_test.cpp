@@ -1,11 +1,13 @@
 // Structural hashes of PDA positions: equal for positions that behave alike, even across
 // grammars with other rule names and orders, and different whenever anything reachable differs
-// (the shared position mask cache relies on that: a false match serves a wrong mask).
+// (the shared position mask cache relies on that: a false match serves a wrong mask); FOLLOW sets
+// against their definition.
 #include "structured/pda.h"
 
 #include <gtest/gtest.h>
 
 #include "structured/gbnf_parser.h"
+#include "structured/json_schema_to_gbnf.h"
 
 namespace ruvllm::structured {
 namespace {
@@ -79,6 +81,94 @@ TEST(PdaStructuralHash, DeepChainsDoNotRecurse) {
             (i + 1 < n ? "r" + std::to_string(i + 1) : std::string("\"b\"")) + "\n";
   }
   EXPECT_NE(hash_of(gbnf, "r0"), 0u);
+}
+
+}  // namespace
+}  // namespace ruvllm::structured
+
+namespace ruvllm::structured {
+namespace {
+
+// FOLLOW sets by their definition, swept to a fixed point over the grammar (FIRST, nullable,
+// then what can come after every call site).
+std::vector<ByteSet> naive_follow(const Grammar& g) {
+  const size_t n = g.rules().size();
+  auto unite = [](ByteSet& into, const ByteSet& from) {
+    bool changed = false;
+    for (int w = 0; w < 4; ++w) {
+      changed |= (into.words[w] | from.words[w]) != into.words[w];
+      into.words[w] |= from.words[w];
+    }
+    return changed;
+  };
+  std::vector<ByteSet> first(n), follow(n);
+  std::vector<bool> nullable(n, false);
+  // FIRST of alt[from..], and whether all of it can be empty.
+  auto first_of = [&](const GrammarSequence& alt, size_t from, ByteSet& out) {
+    for (size_t i = from; i < alt.size(); ++i) {
+      if (alt[i].kind == GrammarElement::Kind::kBytes) {
+        unite(out, g.byte_set(alt[i].index));
+        return false;
+      }
+      unite(out, first[alt[i].index]);
+      if (!nullable[alt[i].index]) return false;
+    }
+    return true;
+  };
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (uint32_t r = 0; r < n; ++r) {
+      for (const auto& alt : g.rule(r).alternatives) {
+        ByteSet f = first[r];
+        const bool empty = first_of(alt, 0, f);
+        changed |= unite(first[r], f);
+        if (empty && !nullable[r]) nullable[r] = changed = true;
+      }
+    }
+  }
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (uint32_t r = 0; r < n; ++r) {
+      for (const auto& alt : g.rule(r).alternatives) {
+        for (size_t i = 0; i < alt.size(); ++i) {
+          if (alt[i].kind != GrammarElement::Kind::kRule) continue;
+          ByteSet after;
+          if (first_of(alt, i + 1, after)) unite(after, follow[r]);
+          changed |= unite(follow[alt[i].index], after);
+        }
+      }
+    }
+  }
+  return follow;
+}
+
+TEST(PdaFollow, EqualsTheFixedPointByDefinition) {
+  const char* grammars[] = {
+      "root ::= a \"x\" | b\na ::= \"1\" a | \"\"\nb ::= a c \"y\"\nc ::= \"2\" | \"\"\n",
+      "root ::= \"{\" m \"}\"\nm ::= kv (\",\" kv)*\nkv ::= s \":\" v\nv ::= s | \"[\" v* \"]\" | "
+      "m\n"
+      "s ::= \"\\\"\" [a-z]* \"\\\"\"\n",
+      "root ::= x y z\nx ::= \"a\"?\ny ::= \"b\"? x\nz ::= x | \"c\" root\n",
+  };
+  std::vector<std::string> texts(std::begin(grammars), std::end(grammars));
+  JsonSchemaGrammarOptions flexible;
+  flexible.whitespace = JsonSchemaGrammarOptions::Whitespace::kFlexible;
+  for (const char* schema :
+       {R"({"type":"object","properties":{"a":{"type":"array","items":{"$ref":"#"}},
+            "b":{"type":"string","pattern":"^[a-z]+(-[0-9]+)?$"},"c":{"type":"integer",
+            "minimum":-5,"maximum":120}},"required":["c"]})",
+        R"({"anyOf":[{"type":"number"},{"type":"object","additionalProperties":
+            {"enum":["x","y",null]}}]})"}) {
+    texts.push_back(json_schema_to_gbnf(nlohmann::ordered_json::parse(schema), flexible).gbnf);
+  }
+  for (const std::string& text : texts) {
+    const Grammar g = parse_gbnf(text);
+    const Pda pda(g);
+    const auto want = naive_follow(g);
+    for (uint32_t r = 0; r < g.rules().size(); ++r) {
+      EXPECT_TRUE(pda.follow(r) == want[r]) << g.rule(r).name << " in\n" << text;
+    }
+  }
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // Position token masks against a token-by-token oracle: the vocabulary walk (trie sharing,
-// skipped dead subtrees, plain-byte runs accepted without stepping) and the refinement of a study
-// with its caller's frame must classify every token exactly as stepping its bytes one by one does.
+// skipped dead subtrees, plain-byte runs accepted without stepping), studies composed from
+// subtrees shared across grammars and the refinement of a study with its caller's frame must
+// classify every token exactly as stepping its bytes one by one does.
 #include "structured/position_token_masks.h"
 
 #include <gtest/gtest.h>
@@ -217,6 +218,105 @@ TEST(PositionTokenMasks, RefinementWithTheCallerEqualsAFullStudy) {
   });
   EXPECT_GT(refined, 20u);
   EXPECT_GT(uncertain_before, 100u);  // the refinement had tokens to decide
+}
+
+// Every token's verdict in `got` equals the one in `want`.
+void expect_same_classes(const PositionTokenMasks& got, const PositionTokenMasks& want,
+                         const TokenVocabulary& vocab) {
+  ASSERT_FALSE(got.gave_up);
+  ASSERT_TRUE(std::is_sorted(got.listed.begin(), got.listed.end()));
+  for (int32_t id : vocab.sorted_ids()) {
+    ASSERT_EQ(verdict_of(got, id), verdict_of(want, id)) << "token '" << vocab.bytes(id) << "'";
+  }
+}
+
+TEST(PositionTokenMasks, StudiesComposedFromSharedSubtreesEqualTheWalk) {
+  // Composed studies (subtrees split down to a few tokens, or walked whole per first byte), run
+  // twice so the second run reuses subtrees cached by the first, against the plain walk. The
+  // vocabulary spells "a" twice (a prefix that is several tokens).
+  const Grammar g = schema_grammar();
+  const Pda pda(g);
+  const auto vocab = string_vocab();
+  std::vector<uint64_t> rule_hashes, suffix_hashes;
+  const PositionHash hash = [&](uint32_t pos) {
+    return pda.suffix_hash(pos, rule_hashes, suffix_hashes);
+  };
+  size_t studied = 0;
+  for (int round = 0; round < 2; ++round) {
+    for_each_group(pda, kSample, [&](const StackPool& pool, const Group& group) {
+      std::vector<std::optional<uint32_t>> callers = {std::nullopt};
+      if (group.caller > StackPool::kUnknownCaller) callers.push_back(pool.pos(group.caller));
+      for (const auto& caller_pos : callers) {
+        const PositionTokenMasks want =
+            compute_position_token_masks(pda, group.positions, caller_pos, *vocab);
+        for (size_t walk_up_to : {size_t{2}, size_t{16}, size_t{2048}}) {
+          SCOPED_TRACE("round " + std::to_string(round) + " walk_up_to " +
+                       std::to_string(walk_up_to) + " studies " + std::to_string(studied) +
+                       (caller_pos ? " with caller" : ""));
+          const PositionTokenMasks got = compute_position_token_masks(
+              pda, group.positions, caller_pos, *vocab, SIZE_MAX, &hash, walk_up_to);
+          expect_same_classes(got, want, *vocab);
+          ++studied;
+        }
+      }
+    });
+  }
+  EXPECT_GT(studied, 300u);
+}
+
+// Two grammars whose frontiers after "a" sit at the same positions of identical rules (s), below
+// callers that differ ("x" or "y" after s): a subtree key that left out the stacks below the
+// tops would hand the second grammar the first one's verdicts for "a1x" and "a1y".
+TEST(PositionTokenMasks, SharedSubtreesKeepTheStacksBelowTheirTops) {
+  std::vector<std::string> t;
+  for (int b = 0; b < 128; ++b) t.push_back(std::string(1, static_cast<char>(b)));
+  for (const char* w : {"a1", "a1x", "a1y", "a1xq", "a2y", "a12", "a1x\\"}) t.push_back(w);
+  const auto vocab = std::make_shared<const TokenVocabulary>(t, std::vector<bool>(t.size(), false),
+                                                             std::vector<int32_t>{});
+  const Grammar g1 = parse_gbnf("root ::= \"a\" s \"x\" | \"q\"\ns ::= \"1\" | \"2\"\n");
+  const Grammar g2 = parse_gbnf("root ::= \"a\" s \"y\" | \"q\"\ns ::= \"1\" | \"2\"\n");
+  clear_shared_subtree_cache();
+  for (const Grammar* g : {&g1, &g2, &g1, &g2, &g1}) {
+    const Pda pda(*g);
+    std::vector<uint64_t> rule_hashes, suffix_hashes;
+    const PositionHash hash = [&](uint32_t pos) {
+      return pda.suffix_hash(pos, rule_hashes, suffix_hashes);
+    };
+    std::vector<uint32_t> starts = pda.alternatives(pda.root_rule());
+    const PositionTokenMasks want = compute_position_token_masks(pda, starts, std::nullopt, *vocab);
+    for (size_t walk_up_to : {size_t{1}, size_t{2048}}) {
+      const PositionTokenMasks got = compute_position_token_masks(pda, starts, std::nullopt, *vocab,
+                                                                  SIZE_MAX, &hash, walk_up_to);
+      expect_same_classes(got, want, *vocab);
+    }
+  }
+}
+
+TEST(Pda, SuffixHashesAreEqualExactlyWhereTheRestOfTheAlternativeIs) {
+  // r1 and r2 differ in their first byte and share what follows; r3 differs after it.
+  const Grammar g = parse_gbnf(
+      "root ::= r1 | r2 | r3\n"
+      "r1 ::= \"k\" \"a\" s\n"
+      "r2 ::= \"z\" \"a\" s | \"w\"\n"
+      "r3 ::= \"k\" \"a\" t\n"
+      "s ::= [0-9] s | \"\"\n"
+      "t ::= [0-8] t | \"\"\n");
+  const Pda pda(g);
+  std::vector<uint64_t> rule_hashes, suffix_hashes;
+  auto first_of = [&](const char* name) {
+    for (uint32_t r = 0; r < g.rules().size(); ++r) {
+      if (g.rule(r).name == name) return pda.alternatives(r)[0];
+    }
+    ADD_FAILURE() << name;
+    return 0u;
+  };
+  auto h = [&](uint32_t pos) { return pda.suffix_hash(pos, rule_hashes, suffix_hashes); };
+  const uint32_t r1 = first_of("r1"), r2 = first_of("r2"), r3 = first_of("r3");
+  EXPECT_NE(h(r1), h(r2));
+  EXPECT_EQ(h(r1 + 1), h(r2 + 1));  // "a" s, then the end of the alternative
+  EXPECT_EQ(h(r1 + 2), h(r2 + 2));
+  EXPECT_NE(h(r1 + 1), h(r3 + 1));  // s and t differ
+  EXPECT_NE(h(r1), h(r3));
 }
 
 TEST(TokenVocabulary, PlainFromIsWhereTheLastRunOfPlainBytesStarts) {
