@@ -50,6 +50,7 @@ std::unique_ptr<OutputConstraint> make_constraint(const Tokenizer& tokenizer,
     }
     structured::JsonSchemaGrammarOptions options;
     options.strict = strict;
+    options.ordered_large_objects = true;  // every "required" enforced, as the server does
     c->grammar = compiler.compile_json_schema(schema_text, options);
     c->validator = structured::JsonSchemaValidator::compile(schema);
     for (const std::string& keyword : c->grammar->unenforced)

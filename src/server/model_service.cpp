@@ -203,6 +203,9 @@ std::shared_ptr<const structured::CompiledGrammar> ModelService::compile_constra
         if (format.schema.is_null()) return grammars_->compile_any_json(/*object_only=*/false);
         structured::JsonSchemaGrammarOptions options;
         options.strict = format.strict;
+        // Generation needs one order of keys: large objects in schema order keep every
+        // "required" enforced (in any order, only six could be tracked).
+        options.ordered_large_objects = true;
         return grammars_->compile_json_schema(format.schema.dump(), options);
       }
     }

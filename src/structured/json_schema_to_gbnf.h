@@ -10,7 +10,8 @@
 // Objects: with at most `max_tracked_required` listed properties (under "properties" or
 // "required") they come in any order, each at most once, the required ones always (the grammar
 // tracks the set written so far). With more, either they come in the order the schema lists
-// them, each at most once (`ordered_large_objects`, for generation, where one order suffices),
+// them, each at most once (`ordered_large_objects`, for generation, where one order suffices:
+// the server and `ruvllm generate` set it),
 // or in any order with only the required ones tracked (at most `max_tracked_required` of them,
 // else "required" is unenforced) and optional keys free to repeat. When additionalProperties is
 // absent or true, other keys are allowed (any key except the listed ones, whose values must

@@ -116,6 +116,35 @@ TEST_F(OutputValidationTest, OutputsMeetingUnenforcedKeywordsPass) {
   }
 }
 
+TEST_F(OutputValidationTest, ObjectsWithManyRequiredKeysAreEnforcedInSchemaOrder) {
+  // Eight required keys, more than an any-order grammar tracks: generation writes them in schema
+  // order, so "required" is enforced (and a strict schema accepted) instead of checked after.
+  json properties = json::object();
+  json required = json::array();
+  for (const char* key : {"a", "b", "c", "d", "e", "f", "g", "h"}) {
+    properties[key] = {{"type", "boolean"}};
+    required.push_back(key);
+  }
+  const json schema = {{"type", "object"},
+                       {"properties", properties},
+                       {"required", required},
+                       {"additionalProperties", false}};
+  for (int seed = 1; seed <= 2; ++seed) {
+    json body = request(schema, seed, false, /*strict=*/true);
+    body["max_tokens"] = 200;
+    auto r = post(body);
+    ASSERT_TRUE(r);
+    ASSERT_EQ(r->status, 200) << r->body;
+    const json answer = json::parse(r->body);
+    ASSERT_EQ(answer["choices"][0]["finish_reason"], "stop") << r->body;
+    const auto value = nlohmann::ordered_json::parse(
+        answer["choices"][0]["message"]["content"].get<std::string>());
+    std::string keys;
+    for (const auto& [key, v] : value.items()) keys += key;
+    EXPECT_EQ(keys, "abcdefgh") << value.dump();
+  }
+}
+
 TEST_F(OutputValidationTest, SchemasTheValidatorRejectsAre400BeforeGeneration) {
   // "minimum" must be a number: the validator refuses the schema, so nothing is generated.
   auto r = post(request({{"type", "integer"}, {"minimum", "zero"}}, 1));

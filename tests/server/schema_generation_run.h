@@ -65,6 +65,7 @@ inline SchemaGenerationStats run_schema_generations(
     const nlohmann::ordered_json& schema = schemas[i];
     ++stats.schemas;
     structured::JsonSchemaGrammarOptions options;
+    options.ordered_large_objects = true;  // as the server compiles response formats
     if (i % 3 == 2)
       options.whitespace = structured::JsonSchemaGrammarOptions::Whitespace::kFlexible;
     const auto grammar = compiler.compile_json_schema(schema.dump(), options);

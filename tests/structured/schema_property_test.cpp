@@ -67,6 +67,7 @@ struct SchemaCheck {
 void walk_and_validate(const Json& schema, std::shared_ptr<const TokenVocabulary> vocab, int walks,
                        size_t budget, SchemaCheck& stats, bool flexible = false) {
   JsonSchemaGrammarOptions options;
+  options.ordered_large_objects = true;  // as generation compiles schemas (server, CLI)
   if (flexible) options.whitespace = JsonSchemaGrammarOptions::Whitespace::kFlexible;
   RC_LOG() << "schema: " << schema.dump() << "\n";
   const bool debug = std::getenv("RUVLLM_SCHEMA_DEBUG") != nullptr;
