@@ -103,10 +103,11 @@ struct Q4_0Rows16 {
 // Q5_0: the nibbles as for Q4_0 plus the fifth bits, stored as one byte mask per register.
 struct Q5_0Rows16 {
   static constexpr int kOffset = 16;
-  static constexpr size_t kMaskBytes = 8 * sizeof(uint64_t);
-  static constexpr size_t kValueBytes = kMaskBytes + kRows * kBlock / 2;
+  // p: the block's values, after the scales.
+  static constexpr size_t kNibbles = rows16::kQ5_0Nibbles - rows16::kScaleBytes;
+  static constexpr size_t kValueBytes = kNibbles + kRows * kBlock / 2;
   static void values(const uint8_t* p, __m512i (&w)[8]) {
-    Q4_0Rows16::values(p + kMaskBytes, w);
+    Q4_0Rows16::values(p + kNibbles, w);
     const __m512i fifth = _mm512_set1_epi8(0x10);
     for (int v = 0; v < 8; ++v) {
       uint64_t bits;
@@ -135,7 +136,7 @@ struct Iq4NlRows16 {
 
 template <typename K>
 struct Rows16Tile {
-  static constexpr size_t kGroupBlockBytes = 2 * kRows + K::kValueBytes;
+  static constexpr size_t kGroupBlockBytes = rows16::kScaleBytes + K::kValueBytes;
 
   template <int NX>
   static void run(int64_t n, const uint8_t* g, const uint8_t* x, size_t x_stride, float* y,
@@ -152,7 +153,7 @@ struct Rows16Tile {
           _mm_prefetch(reinterpret_cast<const char*>(g + kPrefetchBytes + i), _MM_HINT_T0);
       const __m512 dw = _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(g)));
       __m512i w[8];
-      K::values(g + 2 * kRows, w);
+      K::values(g + rows16::kScaleBytes, w);
       for (int j = 0; j < NX; ++j) {
         const auto* xb = reinterpret_cast<const PreparedBlock*>(x + j * x_stride) + b;
         __m512i s0 = _mm512_set1_epi32(xb->correction);
@@ -225,7 +226,7 @@ __m512i broadcast_word(const void* p) {
 // and the mins times the activations' sums of 32 (vpdpwssd) to a second one. Per super-block:
 // total * d * dx - mins * dmin * dx, in that order. At most four activation rows (registers).
 struct Q4KRows16 {
-  static constexpr size_t kBlockBytes = 64 + 128 + 128 + kRows * kSuperBlock / 2;
+  static constexpr size_t kBlockBytes = rows16::kQ4KBytes;
   static constexpr int kMaxCols = 4;
 
   template <int NX>
@@ -242,13 +243,13 @@ struct Q4KRows16 {
       for (auto& t : total) t = _mm512_setzero_si512();
       for (int p = 0; p < 4; ++p) {
         const __m512i sa = _mm512_cvtepu8_epi32(
-            _mm_loadu_si128(reinterpret_cast<const __m128i*>(g + 64 + 32 * p)));
-        const __m512i sb = _mm512_cvtepu8_epi32(
-            _mm_loadu_si128(reinterpret_cast<const __m128i*>(g + 64 + 32 * p + 16)));
+            _mm_loadu_si128(reinterpret_cast<const __m128i*>(g + rows16::kQ4KScales + 32 * p)));
+        const __m512i sb = _mm512_cvtepu8_epi32(_mm_loadu_si128(
+            reinterpret_cast<const __m128i*>(g + rows16::kQ4KScales + 32 * p + 16)));
         __m512i ia[NX], ib[NX];
         for (int j = 0; j < NX; ++j) ia[j] = ib[j] = _mm512_setzero_si512();
         for (int k = 0; k < 8; ++k) {
-          const __m512i raw = _mm512_loadu_si512(g + 320 + 512 * p + 64 * k);
+          const __m512i raw = _mm512_loadu_si512(g + rows16::kQ4KValues + 512 * p + 64 * k);
           const __m512i lo = _mm512_and_si512(raw, low);
           const __m512i hi = _mm512_and_si512(_mm512_srli_epi16(raw, 4), low);
           for (int j = 0; j < NX; ++j) {
@@ -263,10 +264,10 @@ struct Q4KRows16 {
       __m512i mins[4];
       for (int k = 0; k < 4; ++k)
         mins[k] = _mm512_cvtepu8_epi16(
-            _mm256_loadu_si256(reinterpret_cast<const __m256i*>(g + 192 + 32 * k)));
+            _mm256_loadu_si256(reinterpret_cast<const __m256i*>(g + rows16::kQ4KMins + 32 * k)));
       const __m512 dw = _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(g)));
-      const __m512 dmin =
-          _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(g + 32)));
+      const __m512 dmin = _mm512_cvtph_ps(
+          _mm256_loadu_si256(reinterpret_cast<const __m256i*>(g + rows16::kQ4KDmin)));
       for (int j = 0; j < NX; ++j) {
         __m512i m = _mm512_setzero_si512();
         for (int k = 0; k < 4; ++k)
@@ -285,7 +286,7 @@ struct Q4KRows16 {
 // is multiplied by the sub-block's scale and added to the super-block's integer total, which is
 // scaled by d * dx once.
 struct Q6KRows16 {
-  static constexpr size_t kBlockBytes = 32 + 256 + kRows * kSuperBlock * 3 / 4;
+  static constexpr size_t kBlockBytes = rows16::kQ6KBytes;
   static constexpr int kMaxCols = 8;
 
   template <int NX>
@@ -304,8 +305,8 @@ struct Q6KRows16 {
       for (auto& t : total) t = _mm512_setzero_si512();
       for (int s = 0; s < 16; ++s) {
         const __m512i scale = _mm512_cvtepi8_epi32(
-            _mm_loadu_si128(reinterpret_cast<const __m128i*>(g + 32 + 16 * s)));
-        const uint8_t* v = g + 288 + 192 * s;
+            _mm_loadu_si128(reinterpret_cast<const __m128i*>(g + rows16::kQ6KScales + 16 * s)));
+        const uint8_t* v = g + rows16::kQ6KValues + rows16::kQ6KSubBlockBytes * s;
         const __m512i raw0 = _mm512_loadu_si512(v), raw1 = _mm512_loadu_si512(v + 64);
         const __m512i hb = _mm512_loadu_si512(v + 128);
         const __m512i w0 = _mm512_ternarylogic_epi32(_mm512_and_si512(raw0, low),

@@ -41,14 +41,14 @@ void pack_words(const uint8_t* const* blocks, size_t offset, size_t n, uint8_t b
 // Q8_0: signed values stored as q + 128.
 void pack_q8_0(const uint8_t* const* blocks, uint8_t* out) {
   pack_scales(blocks, out);
-  pack_words(blocks, offsetof(BlockQ8_0, qs), kBlock, 0x80, out + 2 * kRows);
+  pack_words(blocks, offsetof(BlockQ8_0, qs), kBlock, 0x80, out + rows16::kScaleBytes);
 }
 
 // Q4_0 and IQ4_NL: the nibble bytes as they are.
 template <typename Block>
 void pack_nibbles(const uint8_t* const* blocks, uint8_t* out) {
   pack_scales(blocks, out);
-  pack_words(blocks, offsetof(Block, qs), kBlock / 2, 0, out + 2 * kRows);
+  pack_words(blocks, offsetof(Block, qs), kBlock / 2, 0, out + rows16::kScaleBytes);
 }
 
 // Q5_0: after the scales, the fifth bits as eight 64-bit masks, one per value register of the
@@ -65,30 +65,30 @@ void pack_q5_0(const uint8_t* const* blocks, uint8_t* out) {
       for (int j = 0; j < 4; ++j)
         if (qh >> (4 * v + j) & 1) masks[v] |= uint64_t(1) << (4 * r + j);
   }
-  std::memcpy(out + 2 * kRows, masks, sizeof(masks));
-  pack_words(blocks, offsetof(BlockQ5_0, qs), kBlock / 2, 0, out + 2 * kRows + sizeof(masks));
+  static_assert(sizeof(masks) == rows16::kQ5_0Nibbles - rows16::kQ5_0Masks);
+  std::memcpy(out + rows16::kQ5_0Masks, masks, sizeof(masks));
+  pack_words(blocks, offsetof(BlockQ5_0, qs), kBlock / 2, 0, out + rows16::kQ5_0Nibbles);
 }
 
-// Q4_K (per super-block of 256): d[16] and dmin[16] (F16), the 8 sub-blocks' scales (16 bytes
-// each, row r at byte r), the mins as byte pairs (m[2k], m[2k + 1]) per row for k = 0..3 (32
-// bytes each), then for each 64 elements the 32 nibble bytes of every row four bytes at a time
-// (low nibbles: sub-block 2p, high: 2p + 1, as in the file).
-constexpr size_t kQ4KPackedBytes = 64 + 128 + 128 + kRows * kSuperBlock / 2;
+// Q4_K (per super-block of 256, offsets in rows16::): d[16] and dmin[16] (F16), the 8
+// sub-blocks' scales (16 bytes each, row r at byte r), the mins as byte pairs (m[2k], m[2k + 1])
+// per row for k = 0..3 (32 bytes each), then for each 64 elements the 32 nibble bytes of every
+// row four bytes at a time (low nibbles: sub-block 2p, high: 2p + 1, as in the file).
 
 void pack_q4_k(const uint8_t* const* blocks, uint8_t* out) {
   for (int r = 0; r < kRows; ++r) {
     if (!blocks[r]) continue;
     const auto* b = reinterpret_cast<const BlockQ4_K*>(blocks[r]);
     std::memcpy(out + 2 * r, &b->d, 2);
-    std::memcpy(out + 32 + 2 * r, &b->dmin, 2);
+    std::memcpy(out + rows16::kQ4KDmin + 2 * r, &b->dmin, 2);
     for (int j = 0; j < 8; ++j) {
       uint8_t scale, min;
       unpack_scale_min_k4(j, b->scales, &scale, &min);
-      out[64 + 16 * j + r] = scale;
-      out[192 + 32 * (j / 2) + 2 * r + j % 2] = min;
+      out[rows16::kQ4KScales + 16 * j + r] = scale;
+      out[rows16::kQ4KMins + 32 * (j / 2) + 2 * r + j % 2] = min;
     }
   }
-  pack_words(blocks, offsetof(BlockQ4_K, qs), kSuperBlock / 2, 0, out + 320);
+  pack_words(blocks, offsetof(BlockQ4_K, qs), kSuperBlock / 2, 0, out + rows16::kQ4KValues);
 }
 
 // The 6-bit values q (0..63) of a Q6_K block in element order.
@@ -106,12 +106,12 @@ void q6_k_values(const BlockQ6_K& b, uint8_t* q) {
   }
 }
 
-// Q6_K (per super-block of 256): d[16] (F16), the 16 sub-blocks' signed scales (16 bytes each),
+// Q6_K (per super-block of 256, offsets in rows16::): d[16] (F16), the 16 sub-blocks' signed
+// scales (16 bytes each),
 // then per sub-block s three 64-byte registers' worth, four bytes of each row in turn: two of low
 // nibbles (byte j of the first: elements 16s + j (low nibble) and 16s + 8 + j (high); of the
 // second: 16s + 4 + j and 16s + 12 + j) and one of high bits (bits 2i, 2i + 1 of byte j: element
 // 16s + 4i + j).
-constexpr size_t kQ6KPackedBytes = 32 + 256 + kRows * kSuperBlock * 3 / 4;
 
 void pack_q6_k(const uint8_t* const* blocks, uint8_t* out) {
   for (int r = 0; r < kRows; ++r) {
@@ -121,8 +121,8 @@ void pack_q6_k(const uint8_t* const* blocks, uint8_t* out) {
     uint8_t q[kSuperBlock];
     q6_k_values(*b, q);
     for (int s = 0; s < 16; ++s) {
-      out[32 + 16 * s + r] = uint8_t(b->scales[s]);
-      uint8_t* low0 = out + 288 + 192 * s + 4 * r;
+      out[rows16::kQ6KScales + 16 * s + r] = uint8_t(b->scales[s]);
+      uint8_t* low0 = out + rows16::kQ6KValues + rows16::kQ6KSubBlockBytes * s + 4 * r;
       uint8_t* low1 = low0 + 64;
       uint8_t* high = low0 + 128;
       const uint8_t* e = q + 16 * s;
@@ -154,10 +154,10 @@ Rows16Packer rows16_packer(GgmlType type) {
     case GgmlType::Q5_0:
       return {pack_q5_0, file_bytes};
     case GgmlType::Q4_K:
-      return {pack_q4_k, kQ4KPackedBytes};
+      return {pack_q4_k, rows16::kQ4KBytes};
     case GgmlType::Q6_K:
-      static_assert(kQ6KPackedBytes == kRows * sizeof(BlockQ6_K));
-      return {pack_q6_k, kQ6KPackedBytes};
+      static_assert(rows16::kQ6KBytes == kRows * sizeof(BlockQ6_K));
+      return {pack_q6_k, rows16::kQ6KBytes};
     default:
       return {};
   }
