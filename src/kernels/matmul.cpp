@@ -54,25 +54,25 @@ struct Layout {
 
 // The activations converted to act_type (F32 weights use x as it is), then to the kernel's own
 // layout when it has one (`prepare`).
-const uint8_t* convert_activations(GgmlType act_type, const Layout& kernel, const float* x,
+const uint8_t* convert_activations(GgmlType act_type, const Layout& layout, const float* x,
                                    int64_t cols, int64_t n_batch, int slot, ThreadPool* pool) {
-  if (act_type == GgmlType::F32 && !kernel.prepare) return reinterpret_cast<const uint8_t*>(x);
+  if (act_type == GgmlType::F32 && !layout.prepare) return reinterpret_cast<const uint8_t*>(x);
   const size_t row_bytes = ggml_row_size(act_type, cols);
-  const size_t out_bytes = kernel.prepare ? kernel.prepared_bytes(cols) : row_bytes;
+  const size_t out_bytes = layout.prepare ? layout.prepared_bytes(cols) : row_bytes;
   auto& scratch = activation_scratch(slot);
   if (scratch.size() < out_bytes * size_t(n_batch)) scratch.resize(out_bytes * size_t(n_batch));
   uint8_t* dst = scratch.data();
   auto convert = [&](int64_t b0, int64_t b1) {
     thread_local std::vector<uint8_t> row;
-    if (kernel.prepare && row.size() < row_bytes) row.resize(row_bytes);
+    if (layout.prepare && row.size() < row_bytes) row.resize(row_bytes);
     for (int64_t b = b0; b < b1; ++b) {
       uint8_t* out = dst + size_t(b) * out_bytes;
-      if (!kernel.prepare) {
+      if (!layout.prepare) {
         quantize_row(act_type, x + b * cols, out, cols);
         continue;
       }
       quantize_row(act_type, x + b * cols, row.data(), cols);
-      kernel.prepare(cols, row.data(), out);
+      layout.prepare(cols, row.data(), out);
     }
   };
   if (pool && n_batch >= kParallelQuantizeRows)
