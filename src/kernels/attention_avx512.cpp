@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "kernels/attention_simd.h"
+#include "kernels/exp_polynomial.h"
 
 // GCC 12's AVX-512 intrinsics start from _mm512_undefined_ps(), which -Wmaybe-uninitialized
 // reports once inlined (GCC bug 105593).
@@ -18,6 +19,8 @@ namespace ruvllm::kernels::avx512 {
 
 namespace {
 
+namespace E = exp_polynomial;
+
 constexpr int K = kTileKeys;
 static_assert(K == 16, "a block of keys fills one 512-bit register of scores");
 
@@ -28,18 +31,18 @@ inline __m512 round_f16(__m512 x) {
 
 // avx2::exp_f32's e^x (simd_math_avx2.cpp: exp8), the same operations on sixteen lanes.
 __m512 exp16(__m512 x) {
-  const __mmask16 too_small = _mm512_cmp_ps_mask(x, _mm512_set1_ps(-87.3f), _CMP_LT_OQ);
-  x = _mm512_min_ps(_mm512_max_ps(x, _mm512_set1_ps(-87.3f)), _mm512_set1_ps(88.0f));
-  const __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)),
+  const __mmask16 too_small = _mm512_cmp_ps_mask(x, _mm512_set1_ps(E::kMin), _CMP_LT_OQ);
+  x = _mm512_min_ps(_mm512_max_ps(x, _mm512_set1_ps(E::kMin)), _mm512_set1_ps(E::kMax));
+  const __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(E::kLog2e)),
                                         _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-  __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693359375f), x);
-  r = _mm512_fnmadd_ps(n, _mm512_set1_ps(-2.12194440e-4f), r);
-  __m512 p = _mm512_set1_ps(1.9875691500e-4f);
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.3981999507e-3f));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(8.3334519073e-3f));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(4.1665795894e-2f));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.6666665459e-1f));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(5.0000001201e-1f));
+  __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(E::kLn2High), x);
+  r = _mm512_fnmadd_ps(n, _mm512_set1_ps(E::kLn2Low), r);
+  __m512 p = _mm512_set1_ps(E::kP0);
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(E::kP1));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(E::kP2));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(E::kP3));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(E::kP4));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(E::kP5));
   p = _mm512_fmadd_ps(p, _mm512_mul_ps(r, r), _mm512_add_ps(r, _mm512_set1_ps(1.0f)));
   const __m512i scale =
       _mm512_slli_epi32(_mm512_add_epi32(_mm512_cvtps_epi32(n), _mm512_set1_epi32(127)), 23);

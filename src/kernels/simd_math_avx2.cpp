@@ -3,26 +3,29 @@
 
 #include <algorithm>
 
+#include "kernels/exp_polynomial.h"
 #include "kernels/simd_math.h"
 
 namespace ruvllm::kernels::avx2 {
 namespace {
 
-// e^x for eight floats: Cody-Waite reduction by ln 2 and Cephes' degree-6 polynomial, within
-// 2 ulp of std::exp; 0 below -87.3 (where expf turns subnormal), as softmax needs.
+namespace E = exp_polynomial;
+
+// e^x for eight floats (exp_polynomial.h): within 2 ulp of std::exp; 0 below -87.3 (where expf
+// turns subnormal), as softmax needs.
 __m256 exp8(__m256 x) {
-  const __m256 too_small = _mm256_cmp_ps(x, _mm256_set1_ps(-87.3f), _CMP_LT_OQ);
-  x = _mm256_min_ps(_mm256_max_ps(x, _mm256_set1_ps(-87.3f)), _mm256_set1_ps(88.0f));
-  const __m256 n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)),
+  const __m256 too_small = _mm256_cmp_ps(x, _mm256_set1_ps(E::kMin), _CMP_LT_OQ);
+  x = _mm256_min_ps(_mm256_max_ps(x, _mm256_set1_ps(E::kMin)), _mm256_set1_ps(E::kMax));
+  const __m256 n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(E::kLog2e)),
                                    _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-  __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693359375f), x);
-  r = _mm256_fnmadd_ps(n, _mm256_set1_ps(-2.12194440e-4f), r);
-  __m256 p = _mm256_set1_ps(1.9875691500e-4f);
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.3981999507e-3f));
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(8.3334519073e-3f));
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(4.1665795894e-2f));
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.6666665459e-1f));
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(5.0000001201e-1f));
+  __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(E::kLn2High), x);
+  r = _mm256_fnmadd_ps(n, _mm256_set1_ps(E::kLn2Low), r);
+  __m256 p = _mm256_set1_ps(E::kP0);
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(E::kP1));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(E::kP2));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(E::kP3));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(E::kP4));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(E::kP5));
   p = _mm256_fmadd_ps(p, _mm256_mul_ps(r, r), _mm256_add_ps(r, _mm256_set1_ps(1.0f)));
   const __m256i scale =
       _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
