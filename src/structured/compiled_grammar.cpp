@@ -3,52 +3,22 @@
 #include <algorithm>
 #include <unordered_map>
 
+#include "structured/bounded_shared_cache.h"
+
 namespace ruvllm::structured {
 
 namespace {
 
-// Process-wide cache of position masks keyed by (vocabulary, structural hash). Bounded: when it
-// grows past its budget it is emptied (entries in use stay alive through shared_ptr).
-class SharedMaskCache {
- public:
-  static SharedMaskCache& instance() {
-    static SharedMaskCache cache;
-    return cache;
-  }
-
-  std::shared_ptr<const PositionTokenMasks> find(uint64_t key) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    auto it = entries_.find(key);
-    return it == entries_.end() ? nullptr : it->second;
-  }
-
-  void insert(uint64_t key, std::shared_ptr<const PositionTokenMasks> masks) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    const size_t size = masks->memory_bytes();
-    if (bytes_ + size > kBudgetBytes) {
-      entries_.clear();
-      bytes_ = 0;
-    }
-    if (entries_.emplace(key, std::move(masks)).second) bytes_ += size;
-  }
-
-  void clear() {
-    std::lock_guard<std::mutex> lock(mutex_);
-    entries_.clear();
-    bytes_ = 0;
-  }
-
- private:
-  static constexpr size_t kBudgetBytes = size_t{512} << 20;
-  std::mutex mutex_;
-  std::unordered_map<uint64_t, std::shared_ptr<const PositionTokenMasks>> entries_;
-  size_t bytes_ = 0;
-};
+// Process-wide cache of position masks keyed by (vocabulary, structural hash).
+BoundedSharedCache<PositionTokenMasks>& shared_mask_cache() {
+  static BoundedSharedCache<PositionTokenMasks> cache(size_t{512} << 20);
+  return cache;
+}
 
 }  // namespace
 
 void clear_shared_position_mask_cache() {
-  SharedMaskCache::instance().clear();
+  shared_mask_cache().clear();
   clear_shared_subtree_cache();
 }
 
@@ -94,7 +64,7 @@ const PositionTokenMasks& CompiledGrammar::masks_for(std::span<const uint32_t> p
   }
   key = (key ^ max_uncertain) * 0xD6E8FEB86659FD93ull;
   key = key * 0x9E3779B97F4A7C15ull ^ vocab_->fingerprint();
-  auto& shared = SharedMaskCache::instance();
+  auto& shared = shared_mask_cache();
   std::shared_ptr<const PositionTokenMasks> masks = shared.find(key);
   if (!masks) {
     const PositionHash position_hash = [this](uint32_t pos) {

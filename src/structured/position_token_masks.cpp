@@ -7,6 +7,8 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "structured/bounded_shared_cache.h"
+
 namespace ruvllm::structured {
 
 size_t PositionTokenMasks::memory_bytes() const {
@@ -330,11 +332,7 @@ class SubtreeCache {
     static SubtreeCache cache;
     return cache;
   }
-  std::shared_ptr<const SubtreeClasses> find(uint64_t key) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    auto it = entries_.find(key);
-    return it == entries_.end() ? nullptr : it->second;
-  }
+  std::shared_ptr<const SubtreeClasses> find(uint64_t key) { return entries_.find(key); }
   // Whether `key` was offered before (and if not, remembers it): a subtree is cached the second
   // time it is built, so the many that belong to one grammar only are never kept.
   bool seen_before(uint64_t key) {
@@ -343,28 +341,19 @@ class SubtreeCache {
     return !seen_.insert(key).second;
   }
   void insert(uint64_t key, std::shared_ptr<const SubtreeClasses> entry) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    const size_t size = entry->memory_bytes();
-    if (bytes_ + size > kBudgetBytes) {
-      entries_.clear();
-      bytes_ = 0;
-    }
-    if (entries_.emplace(key, std::move(entry)).second) bytes_ += size;
+    entries_.insert(key, std::move(entry));
   }
   void clear() {
-    std::lock_guard<std::mutex> lock(mutex_);
     entries_.clear();
+    std::lock_guard<std::mutex> lock(mutex_);
     seen_.clear();
-    bytes_ = 0;
   }
 
  private:
-  static constexpr size_t kBudgetBytes = size_t{256} << 20;
   static constexpr size_t kMaxSeen = size_t{4} << 20;
-  std::mutex mutex_;
+  BoundedSharedCache<SubtreeClasses> entries_{size_t{256} << 20};
+  std::mutex mutex_;  // guards seen_
   std::unordered_set<uint64_t> seen_;
-  std::unordered_map<uint64_t, std::shared_ptr<const SubtreeClasses>> entries_;
-  size_t bytes_ = 0;
 };
 
 inline uint64_t mix64(uint64_t h, uint64_t v) {
