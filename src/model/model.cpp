@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "core/error.h"
+#include "core/huge_page_buffer.h"
 #include "core/thread_pool.h"
 #include "kernels/packed_weights.h"
 #include "model/model_loader.h"
@@ -62,23 +63,36 @@ std::shared_ptr<const Model> Model::from_gguf(std::shared_ptr<const gguf::GgufFi
 }
 
 void Model::pack_matrices() {
-  std::vector<kernels::WeightView*> matrices{&weights_.output};
+  // In the order a forward pass reads them, the output head last.
+  std::vector<kernels::WeightView*> matrices;
   for (LayerWeights& l : weights_.layers)
     for (kernels::WeightView* w : {&l.wq, &l.wk, &l.wv, &l.wqkv, &l.wo, &l.ffn_gate, &l.ffn_up,
                                    &l.ffn_down, &l.conv_in, &l.conv_out})
       matrices.push_back(w);
-  std::unique_ptr<ThreadPool> pool;
+  matrices.push_back(&weights_.output);
+  // One buffer on huge pages holds every packed copy, one after the other (64-byte aligned).
+  struct Plan {
+    kernels::WeightView* w;
+    kernels::WeightPacking packing;
+    size_t offset;
+  };
+  std::vector<Plan> plans;
+  size_t total = 0;
   for (kernels::WeightView* w : matrices) {
     if (!present(*w) || w->packed) continue;
     const kernels::WeightPacking packing = kernels::best_packing(w->type);
     if (packing == kernels::WeightPacking::None) continue;
-    if (!pool)
-      pool = std::make_unique<ThreadPool>(int(std::max(1u, std::thread::hardware_concurrency())));
-    const size_t bytes = kernels::packed_bytes(*w, packing);
-    auto& buffer = packed_.emplace_back(new uint8_t[bytes]);
-    kernels::pack_weights(*w, packing, buffer.get(), pool.get());
-    w->packed = buffer.get();
-    w->packing = packing;
+    plans.push_back({w, packing, total});
+    total += (kernels::packed_bytes(*w, packing) + 63) / 64 * 64;
+  }
+  if (plans.empty()) return;
+  packed_ = HugePageBuffer(total);
+  ThreadPool pool(int(std::max(1u, std::thread::hardware_concurrency())));
+  for (const Plan& p : plans) {
+    kernels::WeightView* w = p.w;
+    kernels::pack_weights(*w, p.packing, packed_.data() + p.offset, &pool);
+    w->packed = packed_.data() + p.offset;
+    w->packing = p.packing;
     // Look-ups still read the token embedding's rows when the head is tied to it.
     if (w->data != weights_.token_embd.data)
       file_->release_pages(w->data, size_t(w->rows) * w->row_stride);

@@ -1,12 +1,12 @@
 // A model loaded from a GGUF file: its configuration and its weights, bound to the mapped file.
 //
 // Matrices are views of the mmap'd tensor data; those the CPU's kernels read faster in another
-// layout (kernels/packed_weights.h: Q8_0, Q4_0, Q5_0 and IQ4_NL with AVX-512 VNNI) also get a
-// packed copy made at load, and their mapped pages are released. Small vectors (norm weights,
-// biases, rope factors) are F32 views too, or F32 copies when the file stores them in another type.
-// `Model::load` checks that the architecture is supported, that every tensor it needs is present
-// with the right shape (the error names every missing or misshapen tensor), and that the kernels
-// can multiply every matrix type.
+// layout (kernels/packed_weights.h: Q8_0, Q4_0, Q5_0, IQ4_NL, Q4_K and Q6_K with AVX-512 VNNI) get
+// a packed copy made at load, all in one buffer on huge pages, and their mapped pages are released.
+// Small vectors (norm weights, biases, rope factors) are F32 views too, or F32 copies when the file
+// stores them in another type. `Model::load` checks that the architecture is supported, that every
+// tensor it needs is present with the right shape (the error names every missing or misshapen
+// tensor), and that the kernels can multiply every matrix type.
 #pragma once
 
 #include <deque>
@@ -15,6 +15,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/huge_page_buffer.h"
 #include "gguf/gguf_file.h"
 #include "kernels/matmul.h"
 #include "model/model_config.h"
@@ -77,8 +78,8 @@ class Model {
   // Copies every matrix the kernels read faster packed (skips the token embedding's look-ups).
   void pack_matrices();
 
-  std::deque<std::vector<float>> converted_;       // F32 copies of small non-F32 vectors
-  std::deque<std::unique_ptr<uint8_t[]>> packed_;  // packed copies of matrices
+  std::deque<std::vector<float>> converted_;  // F32 copies of small non-F32 vectors
+  HugePageBuffer packed_;                     // packed copies of matrices, one after another
 };
 
 // The architectures Model::load accepts ("llama", "qwen2", ...).
