@@ -80,6 +80,8 @@ int main(int argc, char** argv) {
     std::printf("%-45s generations %5zu  valid %5zu  invalid %zu  incomplete %3zu  errors %zu\n",
                 std::filesystem::path(path).filename().c_str(), s.generations, s.valid, s.invalid,
                 s.incomplete, s.errors);
+    // Failures are printed as they are found: a long run that is stopped still shows them.
+    for (const auto& f : s.failures) std::printf("%s\n", f.c_str());
     std::fflush(stdout);
     total.add(s);
   }
@@ -90,6 +92,5 @@ int main(int argc, char** argv) {
       "%zu tokens in %.0f s\n",
       total.schemas, total.generations, total.valid, total.invalid, total.incomplete, total.errors,
       total.tokens, seconds);
-  for (const auto& f : total.failures) std::printf("%s\n", f.c_str());
   return total.invalid == 0 && total.errors == 0 ? 0 : 1;
 }
