@@ -1,7 +1,8 @@
 // The AVX-512 query tiles (attention_avx512.cpp: several query rows per block of keys) against
 // the AVX2 head-group path, one query row at a time: bit-identical outputs for prefill and
 // decode, contiguous and paged caches, sliding windows, soft-capping, head sizes with 8- and
-// 16-element tails, and threads; and each prompt row equal to the same row decoded alone.
+// 16-element tails, and threads (decode steps too); and each prompt row equal to the same row
+// decoded alone.
 #include <gtest/gtest.h>
 
 #include <cstring>
@@ -109,6 +110,11 @@ void check(const TileCase& c) {
   expect_same(run(c, contiguous, 0, q, nullptr, true), "row by row");
   ThreadPool pool(3);
   expect_same(run(c, contiguous, 0, q, &pool, false), "tiles on 3 threads");
+  // One query row per call, as decode steps run: fewer tasks than threads.
+  expect_same(run(c, contiguous, 0, q, &pool, true), "row by row on 3 threads");
+  set_isa_cap(IsaLevel::Avx2);
+  expect_same(run(c, contiguous, 0, q, &pool, true), "AVX2 row by row on 3 threads");
+  set_isa_cap(IsaLevel::Avx512);
   for (int64_t bs : {5, 16, 40}) {
     const Cache paged = make_cache(c, bs, 3);
     expect_same(run(c, paged, bs, q, nullptr, false), "paged " + std::to_string(bs));
