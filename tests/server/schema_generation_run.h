@@ -86,7 +86,9 @@ inline SchemaGenerationStats run_schema_generations(
       std::string text;
       GeneratedPiece piece;
       bool timed_out = false;
-      while (channel->next(piece, 1000ms, &timed_out) || timed_out) text += piece.text;
+      // A wait that times out leaves `piece` as it was: only pieces read are text.
+      while (channel->next(piece, 1000ms, &timed_out) || timed_out)
+        if (!timed_out) text += piece.text;
       const GenerationOutcome& outcome = channel->outcome();
       ++stats.generations;
       stats.tokens += size_t(outcome.usage.completion_tokens);
