@@ -19,9 +19,12 @@ namespace {
 // variable.
 constexpr int kSpinIterations = 2000;
 constexpr int kYieldIterations = 200;
-// parallel_for's chunks per thread: enough that a late thread's share is picked up by the
-// others, few enough that taking a chunk (one atomic add) stays negligible.
-constexpr int64_t kChunksPerThread = 4;
+// parallel_for hands out shrinking chunks ("guided" scheduling): each takes 1/(2 threads) of
+// what is left, but at least 1/(kSmallestChunkPerThread threads) of the whole. The first chunks
+// are long, contiguous runs (a matrix-vector product streams each thread's rows from memory with
+// few restarts of the hardware prefetcher); the small last ones let a thread the OS held up
+// (an HTTP thread sending a token, another process) be covered by the others.
+constexpr int64_t kSmallestChunkPerThread = 8;
 
 // Waits until `done()` holds, spinning, then yielding.
 template <typename Done>
@@ -81,13 +84,16 @@ void ThreadPool::parallel_for(int64_t n, const std::function<void(int64_t, int64
     fn(0, n);
     return;
   }
-  const int64_t chunk = std::max<int64_t>(1, n / (int64_t(threads) * kChunksPerThread));
+  const int64_t smallest = std::max<int64_t>(1, n / (int64_t(threads) * kSmallestChunkPerThread));
   std::atomic<int64_t> next{0};
   run([&](int, int) {
+    int64_t begin = next.load(std::memory_order_relaxed);
     for (;;) {
-      const int64_t begin = next.fetch_add(chunk, std::memory_order_relaxed);
       if (begin >= n) return;
-      fn(begin, std::min(n, begin + chunk));
+      const int64_t size = std::max(smallest, (n - begin) / (2 * int64_t(threads)));
+      if (!next.compare_exchange_weak(begin, begin + size, std::memory_order_relaxed)) continue;
+      fn(begin, std::min(n, begin + size));
+      begin = next.load(std::memory_order_relaxed);
     }
   });
 }

@@ -29,10 +29,11 @@ class ThreadPool {
   // Not reentrant: fn must not call run() on the same pool.
   void run(const std::function<void(int, int)>& fn);
 
-  // Calls fn(begin, end) over contiguous chunks covering [0, n), in parallel. Threads take chunks
-  // as they finish the last one (several per thread), so a thread the OS preempts for a while
-  // (an HTTP thread sending a token, another process) does not hold the others up. Which thread
-  // runs a chunk is not fixed: fn must not depend on it.
+  // Calls fn(begin, end) over contiguous chunks covering [0, n), in parallel. Chunks shrink as
+  // the work runs out (the first ones long, so each thread streams a long run of rows; the last
+  // ones short), and threads take them as they finish the last one, so a thread the OS preempts
+  // for a while (an HTTP thread sending a token, another process) does not hold the others up.
+  // Which thread runs a chunk is not fixed: fn must not depend on it.
   void parallel_for(int64_t n, const std::function<void(int64_t, int64_t)>& fn);
 
  private:
