@@ -1,5 +1,7 @@
 #include "structured/grammar_builder.h"
 
+#include <algorithm>
+#include <iterator>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -11,6 +13,8 @@ namespace {
 
 class Lowering {
  public:
+  Lowering() { std::fill(std::begin(single_byte_sets_), std::end(single_byte_sets_), kNone); }
+
   Grammar run(const std::vector<GbnfRule>& rules, std::string_view root) {
     for (const auto& r : rules) {
       if (rule_ids_.count(r.name))
@@ -49,22 +53,26 @@ class Lowering {
     return alts;
   }
 
-  // A key identifying a list of alternatives, for sharing identical helper rules.
-  static std::string key_of(const std::vector<GrammarSequence>& alts) {
-    std::string key;
+  // A key identifying a list of alternatives, for sharing identical helper rules: each
+  // alternative is its length then its elements as raw bytes (kind, index), which is unambiguous
+  // and much cheaper to build than a printed key.
+  static void append_key(const std::vector<GrammarSequence>& alts, std::string& key) {
     for (const auto& alt : alts) {
+      append_u32(static_cast<uint32_t>(alt.size()), key);
       for (const auto& e : alt) {
         key += e.kind == GrammarElement::Kind::kRule ? 'r' : 'b';
-        key += std::to_string(e.index);
-        key += ',';
+        append_u32(e.index, key);
       }
-      key += '|';
     }
-    return key;
+  }
+  static void append_u32(uint32_t v, std::string& key) {
+    key.append(reinterpret_cast<const char*>(&v), sizeof v);
   }
 
   uint32_t helper_rule(const std::string& kind, std::vector<GrammarSequence> alts) {
-    std::string key = kind + ":" + key_of(alts);
+    std::string key = kind;
+    key += ':';
+    append_key(alts, key);
     auto it = helpers_.find(key);
     if (it != helpers_.end()) return it->second;
     uint32_t id = grammar_.add_rule("_" + kind + std::to_string(helpers_.size()));
@@ -84,11 +92,9 @@ class Lowering {
       case GbnfExpr::Kind::kLiteral: {
         std::string bytes;
         for (uint32_t cp : e.code_points) append_utf8(cp, bytes);
-        for (char c : bytes) {
-          ByteSet set;
-          set.insert(static_cast<uint8_t>(c));
-          out.push_back(GrammarElement::bytes(grammar_.add_byte_set(set)));
-        }
+        out.reserve(out.size() + bytes.size());
+        for (char c : bytes)
+          out.push_back(GrammarElement::bytes(add_byte(static_cast<uint8_t>(c))));
         return;
       }
       case GbnfExpr::Kind::kCharClass:
@@ -108,7 +114,31 @@ class Lowering {
     }
   }
 
+  // The set of one byte, interned through a table (literals are most of a grammar's bytes).
+  uint32_t add_byte(uint8_t b) {
+    uint32_t& slot = single_byte_sets_[b];
+    if (slot == kNone) {
+      ByteSet set;
+      set.insert(b);
+      slot = grammar_.add_byte_set(set);
+    }
+    return slot;
+  }
+
   void lower_char_class(const GbnfExpr& e, GrammarSequence& out) {
+    // Schemas repeat the same classes (the string character class in every bounded-length
+    // string rule): a class is lowered once per grammar, later uses reuse its element.
+    std::string key(1, e.negated ? '^' : '=');
+    for (const auto& r : e.ranges) {
+      append_u32(r.lo, key);
+      append_u32(r.hi, key);
+    }
+    auto [it, fresh] = class_elements_.try_emplace(std::move(key), GrammarElement::bytes(0));
+    if (fresh) it->second = lower_char_class_once(e);
+    out.push_back(it->second);
+  }
+
+  GrammarElement lower_char_class_once(const GbnfExpr& e) {
     std::vector<CodePointRange> ranges =
         e.negated ? complement_ranges(e.ranges) : normalize_ranges(e.ranges);
     bool ascii = true;
@@ -118,8 +148,7 @@ class Lowering {
       for (const auto& r : ranges) {
         set.insert_range(static_cast<uint8_t>(r.lo), static_cast<uint8_t>(r.hi));
       }
-      out.push_back(GrammarElement::bytes(grammar_.add_byte_set(set)));
-      return;
+      return GrammarElement::bytes(grammar_.add_byte_set(set));
     }
     std::vector<GrammarSequence> alts;
     for (const auto& seq : utf8_sequences(ranges)) {
@@ -148,7 +177,7 @@ class Lowering {
       merged.insert(merged.begin(), {GrammarElement::bytes(grammar_.add_byte_set(singles))});
     const uint32_t id = helper_rule("class", std::move(merged));
     class_rules_.insert(id);
-    out.push_back(GrammarElement::rule(id));
+    return GrammarElement::rule(id);
   }
 
   void lower_repeat(const GbnfExpr& e, GrammarSequence& out) {
@@ -158,7 +187,13 @@ class Lowering {
     if (e.max_count == e.min_count) return;
     if (e.max_count == GbnfExpr::kUnbounded) {
       // star ::= item star | ""  (the self-reference is a tail call, so stacks stay flat)
-      std::string key = "star:" + key_of({item});
+      std::string key = "star:";
+      append_u32(1, key);  // one alternative, as append_key writes it
+      append_u32(static_cast<uint32_t>(item.size()), key);
+      for (const auto& e : item) {
+        key += e.kind == GrammarElement::Kind::kRule ? 'r' : 'b';
+        append_u32(e.index, key);
+      }
       auto it = helpers_.find(key);
       if (it != helpers_.end()) {
         out.push_back(GrammarElement::rule(it->second));
@@ -187,18 +222,27 @@ class Lowering {
   // one rule while it consumes multi-byte characters.
   void splice_classes() {
     constexpr size_t kMaxSplice = 16;
+    if (class_rules_.empty()) return;
+    auto splice_at = [&](const GrammarSequence& alt) {
+      for (size_t i = 0; i < alt.size(); ++i) {
+        if (alt[i].kind == GrammarElement::Kind::kRule && class_rules_.count(alt[i].index) &&
+            grammar_.rule(alt[i].index).alternatives.size() <= kMaxSplice) {
+          return i;
+        }
+      }
+      return alt.size();
+    };
     for (uint32_t r = 0; r < grammar_.rules().size(); ++r) {
       if (class_rules_.count(r)) continue;
+      // Most rules hold no class to splice: leave them as they are.
+      const auto& alts = grammar_.rule(r).alternatives;
+      if (std::none_of(alts.begin(), alts.end(),
+                       [&](const GrammarSequence& alt) { return splice_at(alt) < alt.size(); })) {
+        continue;
+      }
       std::vector<GrammarSequence> out;
       for (const auto& alt : grammar_.rule(r).alternatives) {
-        size_t at = alt.size();
-        for (size_t i = 0; i < alt.size(); ++i) {
-          if (alt[i].kind == GrammarElement::Kind::kRule && class_rules_.count(alt[i].index) &&
-              grammar_.rule(alt[i].index).alternatives.size() <= kMaxSplice) {
-            at = i;
-            break;
-          }
-        }
+        const size_t at = splice_at(alt);
         if (at == alt.size()) {
           out.push_back(alt);
           continue;
@@ -214,7 +258,11 @@ class Lowering {
     }
   }
 
+  static constexpr uint32_t kNone = ~0u;
+
   Grammar grammar_;
+  uint32_t single_byte_sets_[256];
+  std::unordered_map<std::string, GrammarElement> class_elements_;
   std::unordered_set<uint32_t> class_rules_;
   std::unordered_map<std::string, uint32_t> rule_ids_;
   std::unordered_map<std::string, uint32_t> helpers_;
