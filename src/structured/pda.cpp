@@ -10,7 +10,16 @@ namespace ruvllm::structured {
 Pda::Pda(const Grammar& grammar) : root_(grammar.root()) {
   const auto& rules = grammar.rules();
   alt_starts_.resize(rules.size());
+  size_t n_positions = 0;
+  for (const auto& rule : rules) {
+    for (const auto& alt : rule.alternatives) n_positions += alt.size() + 1;
+  }
+  kind_.reserve(n_positions);
+  arg_.reserve(n_positions);
+  rule_of_.reserve(n_positions);
+  sets_.reserve(n_positions);
   for (uint32_t r = 0; r < rules.size(); ++r) {
+    alt_starts_[r].reserve(rules[r].alternatives.size());
     for (const auto& alt : rules[r].alternatives) {
       alt_starts_[r].push_back(static_cast<uint32_t>(kind_.size()));
       for (const auto& e : alt) {
@@ -46,13 +55,18 @@ void Pda::compute_follow_sets() {
     }
     return changed;
   };
-  // Call sites: callers[c] lists the rules that call c (with repeats).
-  std::vector<std::vector<uint32_t>> callers(n);
-  for (uint32_t r = 0; r < n; ++r) {
-    for (uint32_t start : alt_starts_[r]) {
-      for (uint32_t p = start; kind_[p] != Kind::kEnd; ++p) {
-        if (kind_[p] == Kind::kRule) callers[arg_[p]].push_back(r);
-      }
+  // Call sites: the rules that call c (with repeats) are callers[caller_begin[c] ..
+  // caller_begin[c + 1]), one flat array (a vector per rule costs more than the fixpoint).
+  std::vector<uint32_t> caller_begin(n + 1, 0);
+  for (size_t p = 0; p < kind_.size(); ++p) {
+    if (kind_[p] == Kind::kRule) ++caller_begin[arg_[p] + 1];
+  }
+  for (size_t c = 0; c < n; ++c) caller_begin[c + 1] += caller_begin[c];
+  std::vector<uint32_t> callers(caller_begin[n]);
+  {
+    std::vector<uint32_t> fill(caller_begin.begin(), caller_begin.end() - 1);
+    for (size_t p = 0; p < kind_.size(); ++p) {
+      if (kind_[p] == Kind::kRule) callers[fill[arg_[p]]++] = rule_of_[p];
     }
   }
   // FIRST sets and nullability, by a work list: a rule is recomputed from its alternatives when
@@ -85,7 +99,8 @@ void Pda::compute_follow_sets() {
       }
     }
     if (!changed) continue;
-    for (uint32_t caller : callers[r]) {
+    for (uint32_t i = caller_begin[r]; i < caller_begin[r + 1]; ++i) {
+      const uint32_t caller = callers[i];
       if (!queued[caller]) {
         queued[caller] = true;
         work.push_back(caller);
