@@ -1,7 +1,6 @@
 #include "structured/pda.h"
 
 #include <algorithm>
-#include <unordered_map>
 
 #include "structured/strong_components.h"
 
@@ -158,12 +157,13 @@ inline uint64_t mix(uint64_t h, uint64_t v) {
 }
 }  // namespace
 
-uint64_t Pda::hash_component_from(uint32_t rule, const std::vector<uint64_t>& rule_hashes) const {
+uint64_t Pda::hash_component_from(uint32_t rule, const std::vector<uint64_t>& rule_hashes,
+                                  std::vector<uint32_t>& order,
+                                  std::vector<uint32_t>& queue) const {
   // Number the component's rules in BFS order from `rule` and hash their bodies; calls out of
   // the component contribute the callee's hash (already computed).
   const uint32_t comp = component_[rule];
-  std::unordered_map<uint32_t, uint32_t> order;
-  std::vector<uint32_t> queue{rule};
+  queue.assign(1, rule);
   order[rule] = 0;
   uint64_t h = 0x1234567;
   for (size_t qi = 0; qi < queue.size(); ++qi) {
@@ -180,14 +180,18 @@ uint64_t Pda::hash_component_from(uint32_t rule, const std::vector<uint64_t>& ru
         } else if (component_[arg_[p]] != comp) {
           h = mix(mix(h, 0x0C7), rule_hashes[arg_[p]]);
         } else {
-          auto [it, fresh] = order.emplace(arg_[p], static_cast<uint32_t>(queue.size()));
-          if (fresh) queue.push_back(arg_[p]);
-          h = mix(h, 0xCA11 + (uint64_t{it->second} << 8));
+          uint32_t& number = order[arg_[p]];
+          if (number == kUnnumbered) {
+            number = static_cast<uint32_t>(queue.size());
+            queue.push_back(arg_[p]);
+          }
+          h = mix(h, 0xCA11 + (uint64_t{number} << 8));
         }
       }
     }
   }
-  return h | 1;  // 0 marks "not computed"
+  for (uint32_t r : queue) order[r] = kUnnumbered;  // ready for the next component
+  return h | 1;                                     // 0 marks "not computed"
 }
 
 uint64_t Pda::rule_hash(uint32_t rule, std::vector<uint64_t>& rule_hashes) const {
@@ -197,6 +201,12 @@ uint64_t Pda::rule_hash(uint32_t rule, std::vector<uint64_t>& rule_hashes) const
   // hashed once every call leaving its component has a hash.
   std::vector<uint32_t> stack{rule};
   std::vector<uint32_t> members;
+  // Per rule scratch, allocated once per call rather than a hash map per component: the
+  // component walk a rule was last seen in, and hash_component_from's BFS numbers.
+  std::vector<uint32_t> seen_in(num_rules(), 0);
+  std::vector<uint32_t> order(num_rules(), kUnnumbered);
+  std::vector<uint32_t> queue;
+  uint32_t walk = 0;
   while (!stack.empty()) {
     const uint32_t r = stack.back();
     if (rule_hashes[r]) {
@@ -208,7 +218,7 @@ uint64_t Pda::rule_hash(uint32_t rule, std::vector<uint64_t>& rule_hashes) const
     const uint32_t comp = component_[r];
     const size_t before = stack.size();
     members.assign(1, r);
-    std::unordered_map<uint32_t, bool> seen{{r, true}};
+    seen_in[r] = ++walk;
     for (size_t i = 0; i < members.size(); ++i) {
       for (uint32_t start : alt_starts_[members[i]]) {
         for (uint32_t p = start; kind_[p] != Kind::kEnd; ++p) {
@@ -216,14 +226,15 @@ uint64_t Pda::rule_hash(uint32_t rule, std::vector<uint64_t>& rule_hashes) const
           const uint32_t callee = arg_[p];
           if (component_[callee] != comp) {
             if (!rule_hashes[callee]) stack.push_back(callee);
-          } else if (seen.emplace(callee, true).second) {
+          } else if (seen_in[callee] != walk) {
+            seen_in[callee] = walk;
             members.push_back(callee);
           }
         }
       }
     }
     if (stack.size() != before) continue;
-    rule_hashes[r] = hash_component_from(r, rule_hashes);
+    rule_hashes[r] = hash_component_from(r, rule_hashes, order, queue);
     stack.pop_back();
   }
   return rule_hashes[rule];
