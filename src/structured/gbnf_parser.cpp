@@ -75,10 +75,27 @@ class GbnfParser {
     return std::string(text_.substr(start, pos_ - start));
   }
 
+  // Children are collected on `pending_` (a stack: nested groups push above and pop back before
+  // their parent continues) and moved into an exactly sized vector at the end, which saves the
+  // allocations of growing each node's vector one child at a time.
+  GbnfExpr take_pending(size_t base, GbnfExpr::Kind kind) {
+    if (pending_.size() == base + 1) {
+      GbnfExpr only = std::move(pending_.back());
+      pending_.pop_back();
+      return only;
+    }
+    GbnfExpr node;
+    node.kind = kind;
+    node.children.reserve(pending_.size() - base);
+    for (size_t i = base; i < pending_.size(); ++i) node.children.push_back(std::move(pending_[i]));
+    pending_.resize(base);
+    return node;
+  }
+
   GbnfExpr parse_alternation(bool nested) {
-    GbnfExpr alt;
-    alt.kind = GbnfExpr::Kind::kAlternation;
-    alt.children.push_back(parse_sequence(nested));
+    const size_t base = pending_.size();
+    GbnfExpr first = parse_sequence(nested);
+    pending_.push_back(std::move(first));
     while (true) {
       // A top-level rule may continue on the next line when that line starts with '|'.
       size_t save = pos_;
@@ -89,26 +106,27 @@ class GbnfParser {
       }
       ++pos_;
       skip_space(true);
-      alt.children.push_back(parse_sequence(nested));
+      GbnfExpr next = parse_sequence(nested);
+      pending_.push_back(std::move(next));
     }
-    if (alt.children.size() == 1) return std::move(alt.children[0]);
-    return alt;
+    return take_pending(base, GbnfExpr::Kind::kAlternation);
   }
 
   GbnfExpr parse_sequence(bool nested) {
-    GbnfExpr seq;
-    seq.kind = GbnfExpr::Kind::kSequence;
+    const size_t base = pending_.size();
     while (!at_end()) {
       char c = text_[pos_];
       GbnfExpr item;
       if (c == '"') {
         ++pos_;
         item.kind = GbnfExpr::Kind::kLiteral;
+        code_points_.clear();
         while (true) {
           if (at_end() || text_[pos_] == '\n') fail("unterminated string literal");
           if (text_[pos_] == '"') break;
-          item.code_points.push_back(parse_char());
+          code_points_.push_back(parse_char());
         }
+        item.code_points.assign(code_points_.begin(), code_points_.end());
         ++pos_;
       } else if (c == '[') {
         item = parse_char_class();
@@ -139,10 +157,14 @@ class GbnfParser {
       }
       skip_space(nested);
       item = parse_postfix(std::move(item), nested);
-      seq.children.push_back(std::move(item));
+      pending_.push_back(std::move(item));
     }
-    if (seq.children.size() == 1) return std::move(seq.children[0]);
-    return seq;
+    if (pending_.size() == base) {
+      GbnfExpr empty;
+      empty.kind = GbnfExpr::Kind::kSequence;
+      return empty;
+    }
+    return take_pending(base, GbnfExpr::Kind::kSequence);
   }
 
   GbnfExpr parse_postfix(GbnfExpr item, bool nested) {
@@ -290,6 +312,8 @@ class GbnfParser {
 
   std::string_view text_;
   size_t pos_ = 0;
+  std::vector<GbnfExpr> pending_;
+  std::vector<uint32_t> code_points_;
 };
 
 }  // namespace

@@ -40,6 +40,7 @@ class Lowering {
   std::vector<GrammarSequence> lower_alternatives(const GbnfExpr& e) {
     std::vector<GrammarSequence> alts;
     if (e.kind == GbnfExpr::Kind::kAlternation) {
+      alts.reserve(e.children.size());
       for (const auto& c : e.children) {
         GrammarSequence seq;
         lower_into(c, seq);
@@ -84,6 +85,7 @@ class Lowering {
   void lower_into(const GbnfExpr& e, GrammarSequence& out) {
     switch (e.kind) {
       case GbnfExpr::Kind::kSequence:
+        out.reserve(out.size() + e.children.size());
         for (const auto& c : e.children) lower_into(c, out);
         return;
       case GbnfExpr::Kind::kAlternation:
