@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <iterator>
 #include <unordered_map>
-#include <unordered_set>
 
 #include "core/error.h"
 
@@ -152,33 +151,46 @@ class Lowering {
       }
       return GrammarElement::bytes(grammar_.add_byte_set(set));
     }
-    std::vector<GrammarSequence> alts;
-    for (const auto& seq : utf8_sequences(ranges)) {
-      GrammarSequence alt;
-      for (const auto& br : seq) {
-        ByteSet set;
-        set.insert_range(br.lo, br.hi);
-        alt.push_back(GrammarElement::bytes(grammar_.add_byte_set(set)));
-      }
-      alts.push_back(std::move(alt));
-    }
-    // Merge single-byte alternatives into one set so the ASCII part stays one element.
+    // The ASCII part becomes one byte set (the first alternative); the rest is a set of UTF-8
+    // byte-range sequences, lowered once per grammar: most classes of a grammar share it (each
+    // negated class of ASCII characters, such as the key exclusion rules', leaves all of
+    // U+0080..U+10FFFF).
     ByteSet singles;
-    std::vector<GrammarSequence> merged;
     bool any_single = false;
-    for (auto& alt : alts) {
-      if (alt.size() == 1) {
-        const ByteSet& s = grammar_.byte_set(alt[0].index);
-        for (int w = 0; w < 4; ++w) singles.words[w] |= s.words[w];
+    std::vector<CodePointRange> multibyte;
+    for (const auto& r : ranges) {
+      if (r.lo < 0x80) {
+        singles.insert_range(static_cast<uint8_t>(r.lo),
+                             static_cast<uint8_t>(std::min(r.hi, 0x7Fu)));
         any_single = true;
-      } else {
-        merged.push_back(std::move(alt));
+      }
+      if (r.hi >= 0x80) multibyte.push_back({std::max(r.lo, 0x80u), r.hi});
+    }
+    std::string key;
+    for (const auto& r : multibyte) {
+      append_u32(r.lo, key);
+      append_u32(r.hi, key);
+    }
+    auto [it, fresh] = multibyte_alternatives_.try_emplace(std::move(key));
+    if (fresh) {
+      for (const auto& seq : utf8_sequences(multibyte)) {
+        GrammarSequence alt;
+        for (const auto& br : seq) {
+          ByteSet set;
+          set.insert_range(br.lo, br.hi);
+          alt.push_back(GrammarElement::bytes(grammar_.add_byte_set(set)));
+        }
+        it->second.push_back(std::move(alt));
       }
     }
-    if (any_single)
-      merged.insert(merged.begin(), {GrammarElement::bytes(grammar_.add_byte_set(singles))});
+    std::vector<GrammarSequence> merged;
+    merged.reserve(it->second.size() + 1);
+    if (any_single) merged.push_back({GrammarElement::bytes(grammar_.add_byte_set(singles))});
+    merged.insert(merged.end(), it->second.begin(), it->second.end());
     const uint32_t id = helper_rule("class", std::move(merged));
-    class_rules_.insert(id);
+    if (class_rules_.size() <= id) class_rules_.resize(id + 1, false);
+    class_rules_[id] = true;
+    any_class_rule_ = true;
     return GrammarElement::rule(id);
   }
 
@@ -224,10 +236,11 @@ class Lowering {
   // one rule while it consumes multi-byte characters.
   void splice_classes() {
     constexpr size_t kMaxSplice = 16;
-    if (class_rules_.empty()) return;
+    if (!any_class_rule_) return;
+    class_rules_.resize(grammar_.rules().size(), false);
     auto splice_at = [&](const GrammarSequence& alt) {
       for (size_t i = 0; i < alt.size(); ++i) {
-        if (alt[i].kind == GrammarElement::Kind::kRule && class_rules_.count(alt[i].index) &&
+        if (alt[i].kind == GrammarElement::Kind::kRule && class_rules_[alt[i].index] &&
             grammar_.rule(alt[i].index).alternatives.size() <= kMaxSplice) {
           return i;
         }
@@ -235,7 +248,7 @@ class Lowering {
       return alt.size();
     };
     for (uint32_t r = 0; r < grammar_.rules().size(); ++r) {
-      if (class_rules_.count(r)) continue;
+      if (class_rules_[r]) continue;
       // Most rules hold no class to splice: leave them as they are.
       const auto& alts = grammar_.rule(r).alternatives;
       if (std::none_of(alts.begin(), alts.end(),
@@ -265,7 +278,10 @@ class Lowering {
   Grammar grammar_;
   uint32_t single_byte_sets_[256];
   std::unordered_map<std::string, GrammarElement> class_elements_;
-  std::unordered_set<uint32_t> class_rules_;
+  // Lowered UTF-8 alternatives of a class's code points from U+0080 on, by those ranges.
+  std::unordered_map<std::string, std::vector<GrammarSequence>> multibyte_alternatives_;
+  std::vector<bool> class_rules_;  // by rule id (a hash set lookup per element cost more)
+  bool any_class_rule_ = false;
   std::unordered_map<std::string, uint32_t> rule_ids_;
   std::unordered_map<std::string, uint32_t> helpers_;
 };
