@@ -24,7 +24,9 @@ std::vector<bool> Grammar::nullable_rules() const {
   std::vector<bool> nullable(rules_.size(), false);
   for (bool changed = true; changed;) {
     changed = false;
-    for (size_t r = 0; r < rules_.size(); ++r) {
+    // Backwards: callees (helper rules especially) tend to come after their callers, so a pass
+    // sees most of them settled and the fixpoint takes fewer passes.
+    for (size_t r = rules_.size(); r-- > 0;) {
       if (nullable[r]) continue;
       for (const auto& alt : rules_[r].alternatives) {
         bool all = true;
