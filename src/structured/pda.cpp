@@ -39,8 +39,8 @@ Pda::Pda(const Grammar& grammar) : root_(grammar.root()) {
       rule_of_.push_back(r);
     }
   }
+  compute_components();  // the FOLLOW computation visits rules by component
   compute_follow_sets();
-  compute_components();
 }
 
 void Pda::compute_follow_sets() {
@@ -54,34 +54,12 @@ void Pda::compute_follow_sets() {
     }
     return changed;
   };
-  // Call sites: the rules that call c (with repeats) are callers[caller_begin[c] ..
-  // caller_begin[c + 1]), one flat array (a vector per rule costs more than the fixpoint).
-  std::vector<uint32_t> caller_begin(n + 1, 0);
-  for (size_t p = 0; p < kind_.size(); ++p) {
-    if (kind_[p] == Kind::kRule) ++caller_begin[arg_[p] + 1];
-  }
-  for (size_t c = 0; c < n; ++c) caller_begin[c + 1] += caller_begin[c];
-  std::vector<uint32_t> callers(caller_begin[n]);
-  {
-    std::vector<uint32_t> fill(caller_begin.begin(), caller_begin.end() - 1);
-    for (size_t p = 0; p < kind_.size(); ++p) {
-      if (kind_[p] == Kind::kRule) callers[fill[arg_[p]]++] = rule_of_[p];
-    }
-  }
-  // FIRST sets and nullability, by a work list: a rule is recomputed from its alternatives when
-  // a rule it calls changed.
+  // FIRST sets and nullability, component by component in the order strong_components numbers
+  // them (callees' components first), so each rule outside a recursion is computed once from
+  // settled callees; the rules of a recursive component are iterated until nothing changes.
   std::vector<ByteSet> first(n);
   std::vector<bool> nullable(n, false);
-  std::vector<uint32_t> work;
-  std::vector<bool> queued(n, true);
-  work.reserve(n);
-  for (uint32_t r = 0; r < n; ++r)
-    work.push_back(r);  // popped last to first: callees tend to
-                        // come after their callers
-  while (!work.empty()) {
-    const uint32_t r = work.back();
-    work.pop_back();
-    queued[r] = false;
+  auto compute_first = [&](uint32_t r) {
     bool changed = false;
     for (uint32_t p : alt_starts_[r]) {
       for (;; ++p) {
@@ -97,15 +75,40 @@ void Pda::compute_follow_sets() {
         if (!nullable[arg_[p]]) break;
       }
     }
-    if (!changed) continue;
-    for (uint32_t i = caller_begin[r]; i < caller_begin[r + 1]; ++i) {
-      const uint32_t caller = callers[i];
-      if (!queued[caller]) {
-        queued[caller] = true;
-        work.push_back(caller);
+    return changed;
+  };
+  uint32_t n_components = 0;
+  for (uint32_t c : component_) n_components = std::max(n_components, c + 1);
+  std::vector<uint32_t> component_begin(n_components + 1, 0);
+  for (uint32_t c : component_) ++component_begin[c + 1];
+  for (uint32_t c = 0; c < n_components; ++c) component_begin[c + 1] += component_begin[c];
+  std::vector<uint32_t> by_component(n);
+  {
+    std::vector<uint32_t> fill(component_begin.begin(), component_begin.end() - 1);
+    for (uint32_t r = 0; r < n; ++r) by_component[fill[component_[r]]++] = r;
+  }
+  for (uint32_t c = 0; c < n_components; ++c) {
+    const uint32_t* members = by_component.data() + component_begin[c];
+    const size_t size = component_begin[c + 1] - component_begin[c];
+    bool recursive = size > 1;
+    if (!recursive) {
+      for (uint32_t start : alt_starts_[members[0]]) {
+        for (uint32_t p = start; kind_[p] != Kind::kEnd; ++p)
+          recursive |= kind_[p] == Kind::kRule && arg_[p] == members[0];
       }
     }
+    if (!recursive) {
+      compute_first(members[0]);
+      continue;
+    }
+    for (bool changed = true; changed;) {
+      changed = false;
+      for (size_t i = 0; i < size; ++i) changed |= compute_first(members[i]);
+    }
   }
+  std::vector<uint32_t> work;
+  std::vector<bool> queued(n, true);
+  work.reserve(n);
   // FOLLOW: each call site adds what can come after it in its alternative, and, when that rest
   // can be empty, the caller's own FOLLOW (an edge caller -> callee, propagated by a work list).
   follow_.assign(n, ByteSet{});
