@@ -263,7 +263,9 @@ class Lowering {
           continue;
         }
         for (const auto& piece : grammar_.rule(alt[at].index).alternatives) {
-          GrammarSequence spliced(alt.begin(), alt.begin() + at);
+          GrammarSequence spliced;
+          spliced.reserve(alt.size() - 1 + piece.size());
+          spliced.insert(spliced.end(), alt.begin(), alt.begin() + at);
           spliced.insert(spliced.end(), piece.begin(), piece.end());
           spliced.insert(spliced.end(), alt.begin() + at + 1, alt.end());
           out.push_back(std::move(spliced));
