@@ -36,8 +36,9 @@ class SchemaConverter {
  private:
   // --- rules
   std::string fresh_name(const std::string& hint);
-  void define(const std::string& name, const std::string& body);
-  std::string add_rule(const std::string& hint, const std::string& body);
+  // Bodies are taken by value: most are temporaries, moved into the rule list.
+  void define(const std::string& name, std::string body);
+  std::string add_rule(const std::string& hint, std::string body);
   void note(const std::string& keyword, const std::string& path);
   std::string ws();
   std::string seq(std::initializer_list<std::string> parts) const;
