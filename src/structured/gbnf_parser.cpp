@@ -302,6 +302,11 @@ class GbnfParser {
           fail(std::string("unknown escape '\\") + e + "'");
       }
     }
+    const auto first = static_cast<uint8_t>(text_[pos_]);
+    if (first < 0x80) {  // most of a grammar: no UTF-8 decoding
+      ++pos_;
+      return first;
+    }
     std::string s(text_.substr(pos_, 4));
     size_t p = 0;
     uint32_t cp;
