@@ -15,20 +15,25 @@ class Lowering {
   Lowering() { std::fill(std::begin(single_byte_sets_), std::end(single_byte_sets_), kNone); }
 
   Grammar run(const std::vector<GbnfRule>& rules, std::string_view root) {
+    // Sized up front: growing the rule list moves every rule, growing a map rehashes it. Helper
+    // rules typically about match the named ones in number.
+    grammar_.reserve_rules(2 * rules.size());
+    rule_ids_.reserve(rules.size());
+    helpers_.reserve(rules.size());
     for (const auto& r : rules) {
-      if (rule_ids_.count(r.name))
-        throw FormatError("GBNF grammar: rule '" + r.name + "' is defined twice");
-      rule_ids_[r.name] = grammar_.add_rule(r.name);
+      const auto [it, fresh] = rule_ids_.try_emplace(r.name, 0);
+      if (!fresh) throw FormatError("GBNF grammar: rule '" + r.name + "' is defined twice");
+      it->second = grammar_.add_rule(r.name);
     }
     auto it = rule_ids_.find(std::string(root));
     if (it == rule_ids_.end()) {
       throw FormatError("GBNF grammar: no '" + std::string(root) + "' rule");
     }
     grammar_.set_root(it->second);
-    for (const auto& r : rules) {
-      const uint32_t id = rule_ids_.at(r.name);
-      auto alts = lower_alternatives(r.body);
-      grammar_.rule(id).alternatives = std::move(alts);
+    for (size_t i = 0; i < rules.size(); ++i) {
+      // Named rules have ids 0..n-1 in order (added above; names are unique).
+      auto alts = lower_alternatives(rules[i].body);
+      grammar_.rule(static_cast<uint32_t>(i)).alternatives = std::move(alts);
     }
     splice_classes();
     grammar_.check_no_left_recursion();
