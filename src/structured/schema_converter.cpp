@@ -126,8 +126,11 @@ std::string SchemaConverter::fresh_name(const std::string& hint) {
     }
     return false;
   };
-  std::string unique = name;
-  for (int i = 1; taken(unique); ++i) unique = name + "-" + std::to_string(i);
+  // The first free name of name, name-1, name-2...; names are never freed, so the search for a
+  // name resumes where its last one ended (schemas reuse hints such as "obj" hundreds of times).
+  int& next = next_suffix_[name];
+  std::string unique = next == 0 ? name : name + "-" + std::to_string(next);
+  while (taken(unique)) unique = name + "-" + std::to_string(++next);
   rule_index_[unique] = rules_.size();
   rules_.push_back({unique, ""});
   return unique;

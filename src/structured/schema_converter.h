@@ -78,7 +78,8 @@ class SchemaConverter {
   std::unordered_map<std::string, size_t> rule_index_;
   std::unordered_map<std::string, std::string> rule_by_body_;
   std::unordered_map<std::string, std::string> rule_by_ref_;
-  std::deque<Json> owned_;  // merged schemas kept alive while visited
+  std::unordered_map<std::string, int> next_suffix_;  // fresh_name: first suffix not yet tried
+  std::deque<Json> owned_;                            // merged schemas kept alive while visited
   int depth_ = 0;
 };
 
