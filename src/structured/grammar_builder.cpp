@@ -5,6 +5,7 @@
 #include <unordered_map>
 
 #include "core/error.h"
+#include "structured/gbnf_reader.h"
 
 namespace ruvllm::structured {
 
@@ -15,30 +16,157 @@ class Lowering {
   Lowering() { std::fill(std::begin(single_byte_sets_), std::end(single_byte_sets_), kNone); }
 
   Grammar run(const std::vector<GbnfRule>& rules, std::string_view root) {
+    std::vector<std::string_view> names;
+    names.reserve(rules.size());
+    for (const auto& r : rules) names.push_back(r.name);
+    declare(names, root);
+    for (size_t i = 0; i < rules.size(); ++i) {
+      // Named rules have ids 0..n-1 in order (declared above; names are unique).
+      auto alts = lower_alternatives(rules[i].body);
+      grammar_.rule(static_cast<uint32_t>(i)).alternatives = std::move(alts);
+    }
+    return finish();
+  }
+
+  // The same grammar from (name, body text) pairs, each body read and lowered in one pass.
+  Grammar run(const std::vector<std::pair<std::string, std::string>>& rules,
+              std::string_view root) {
+    std::vector<std::string_view> names;
+    names.reserve(rules.size());
+    for (const auto& r : rules) names.push_back(r.first);
+    declare(names, root);
+    ReadingBuilder builder{*this};
+    for (size_t i = 0; i < rules.size(); ++i) {
+      Piece body = gbnf_detail::GbnfReader<ReadingBuilder>(rules[i].second, builder).read_body();
+      auto& alts = grammar_.rule(static_cast<uint32_t>(i)).alternatives;
+      // A body that is one alternation (possibly in parentheses) lists its alternatives, as
+      // lower_alternatives does for such a tree.
+      if (body.alternation) {
+        alts = std::move(body.alternatives);
+      } else {
+        alts.assign(1, std::move(body.elements));
+      }
+    }
+    return finish();
+  }
+
+ private:
+  void declare(const std::vector<std::string_view>& names, std::string_view root) {
     // Sized up front: growing the rule list moves every rule, growing a map rehashes it. Helper
     // rules typically about match the named ones in number.
-    grammar_.reserve_rules(2 * rules.size());
-    rule_ids_.reserve(rules.size());
-    helpers_.reserve(rules.size());
-    for (const auto& r : rules) {
-      const auto [it, fresh] = rule_ids_.try_emplace(r.name, 0);
-      if (!fresh) throw FormatError("GBNF grammar: rule '" + r.name + "' is defined twice");
-      it->second = grammar_.add_rule(r.name);
+    grammar_.reserve_rules(2 * names.size());
+    rule_ids_.reserve(names.size());
+    helpers_.reserve(names.size());
+    for (std::string_view name : names) {
+      const auto [it, fresh] = rule_ids_.try_emplace(std::string(name), 0);
+      if (!fresh) throw FormatError("GBNF grammar: rule '" + it->first + "' is defined twice");
+      it->second = grammar_.add_rule(it->first);
     }
     auto it = rule_ids_.find(std::string(root));
     if (it == rule_ids_.end()) {
       throw FormatError("GBNF grammar: no '" + std::string(root) + "' rule");
     }
     grammar_.set_root(it->second);
-    for (size_t i = 0; i < rules.size(); ++i) {
-      // Named rules have ids 0..n-1 in order (added above; names are unique).
-      auto alts = lower_alternatives(rules[i].body);
-      grammar_.rule(static_cast<uint32_t>(i)).alternatives = std::move(alts);
-    }
+  }
+
+  Grammar finish() {
     splice_classes();
     grammar_.check_no_left_recursion();
     return std::move(grammar_);
   }
+
+  // What the reader hands back while lowering: the elements of an item or sequence, or an
+  // alternation whose helper rule is not made yet ("pending"), because a body or group that is
+  // only an alternation gives its alternatives to the enclosing rule or group instead.
+  struct Piece {
+    GrammarSequence elements;
+    std::vector<GrammarSequence> alternatives;
+    bool alternation = false;
+  };
+
+  // Lowers as the reader reads, making each helper rule at the moment lowering the syntax tree
+  // would (lower_into visits the tree in reading order), so both give the same grammar.
+  struct ReadingBuilder {
+    using Piece = Lowering::Piece;
+    struct Seq {
+      GrammarSequence elements;
+      Piece first;  // the first item while it is the only one (it may be a pending alternation)
+      size_t items = 0;
+    };
+    struct Alt {
+      std::vector<GrammarSequence> alternatives;
+      Piece first;  // the first alternative while it is the only one
+      size_t count = 0;
+    };
+
+    Lowering& l;
+
+    // The elements of a piece, making the helper rule of a pending alternation.
+    GrammarSequence elements_of(Piece&& p) {
+      if (!p.alternation) return std::move(p.elements);
+      return {GrammarElement::rule(l.helper_rule("alt", std::move(p.alternatives)))};
+    }
+
+    Seq begin_sequence() { return {}; }
+    void before_item(Seq& seq) {
+      if (seq.items == 1) seq.elements = elements_of(std::move(seq.first));
+    }
+    void append(Seq& seq, Piece item) {
+      if (seq.items++ == 0) {
+        seq.first = std::move(item);
+        return;
+      }
+      GrammarSequence more = elements_of(std::move(item));
+      seq.elements.insert(seq.elements.end(), more.begin(), more.end());
+    }
+    Piece end_sequence(Seq& seq) {
+      if (seq.items == 1) return std::move(seq.first);
+      Piece p;
+      p.elements = std::move(seq.elements);
+      return p;
+    }
+
+    Alt begin_alternation() { return {}; }
+    void before_alternative(Alt& alt) {
+      if (alt.count == 1) alt.alternatives.push_back(elements_of(std::move(alt.first)));
+    }
+    void add_alternative(Alt& alt, Piece seq) {
+      if (alt.count++ == 0) {
+        alt.first = std::move(seq);
+        return;
+      }
+      alt.alternatives.push_back(elements_of(std::move(seq)));
+    }
+    Piece end_alternation(Alt& alt) {
+      if (alt.count == 1) return std::move(alt.first);
+      Piece p;
+      p.alternatives = std::move(alt.alternatives);
+      p.alternation = true;
+      return p;
+    }
+
+    Piece literal(const std::vector<uint32_t>& code_points) {
+      Piece p;
+      l.lower_literal(code_points, p.elements);
+      return p;
+    }
+    Piece char_class(const std::vector<CodePointRange>& ranges, bool negated) {
+      Piece p;
+      p.elements.push_back(l.lower_char_class(ranges, negated));
+      return p;
+    }
+    Piece rule_ref(std::string name) {
+      Piece p;
+      p.elements.push_back(l.rule_ref(name));
+      return p;
+    }
+    Piece group(Piece alternation) { return alternation; }
+    Piece repeat(Piece item, uint32_t min_count, uint32_t max_count) {
+      Piece p;
+      l.lower_repeat(elements_of(std::move(item)), min_count, max_count, p.elements);
+      return p;
+    }
+  };
 
  private:
   std::vector<GrammarSequence> lower_alternatives(const GbnfExpr& e) {
@@ -95,29 +223,37 @@ class Lowering {
       case GbnfExpr::Kind::kAlternation:
         out.push_back(GrammarElement::rule(helper_rule("alt", lower_alternatives(e))));
         return;
-      case GbnfExpr::Kind::kLiteral: {
-        std::string bytes;
-        for (uint32_t cp : e.code_points) append_utf8(cp, bytes);
-        out.reserve(out.size() + bytes.size());
-        for (char c : bytes)
-          out.push_back(GrammarElement::bytes(add_byte(static_cast<uint8_t>(c))));
+      case GbnfExpr::Kind::kLiteral:
+        lower_literal(e.code_points, out);
         return;
-      }
       case GbnfExpr::Kind::kCharClass:
-        lower_char_class(e, out);
+        out.push_back(lower_char_class(e.ranges, e.negated));
         return;
-      case GbnfExpr::Kind::kRuleRef: {
-        auto it = rule_ids_.find(e.name);
-        if (it == rule_ids_.end()) {
-          throw FormatError("GBNF grammar: reference to undefined rule '" + e.name + "'");
-        }
-        out.push_back(GrammarElement::rule(it->second));
+      case GbnfExpr::Kind::kRuleRef:
+        out.push_back(rule_ref(e.name));
+        return;
+      case GbnfExpr::Kind::kRepeat: {
+        GrammarSequence item;
+        lower_into(e.children[0], item);
+        lower_repeat(item, e.min_count, e.max_count, out);
         return;
       }
-      case GbnfExpr::Kind::kRepeat:
-        lower_repeat(e, out);
-        return;
     }
+  }
+
+  void lower_literal(const std::vector<uint32_t>& code_points, GrammarSequence& out) {
+    std::string bytes;
+    for (uint32_t cp : code_points) append_utf8(cp, bytes);
+    out.reserve(out.size() + bytes.size());
+    for (char c : bytes) out.push_back(GrammarElement::bytes(add_byte(static_cast<uint8_t>(c))));
+  }
+
+  GrammarElement rule_ref(const std::string& name) {
+    auto it = rule_ids_.find(name);
+    if (it == rule_ids_.end()) {
+      throw FormatError("GBNF grammar: reference to undefined rule '" + name + "'");
+    }
+    return GrammarElement::rule(it->second);
   }
 
   // The set of one byte, interned through a table (literals are most of a grammar's bytes).
@@ -131,22 +267,23 @@ class Lowering {
     return slot;
   }
 
-  void lower_char_class(const GbnfExpr& e, GrammarSequence& out) {
+  GrammarElement lower_char_class(const std::vector<CodePointRange>& class_ranges, bool negated) {
     // Schemas repeat the same classes (the string character class in every bounded-length
     // string rule): a class is lowered once per grammar, later uses reuse its element.
-    std::string key(1, e.negated ? '^' : '=');
-    for (const auto& r : e.ranges) {
+    std::string key(1, negated ? '^' : '=');
+    for (const auto& r : class_ranges) {
       append_u32(r.lo, key);
       append_u32(r.hi, key);
     }
     auto [it, fresh] = class_elements_.try_emplace(std::move(key), GrammarElement::bytes(0));
-    if (fresh) it->second = lower_char_class_once(e);
-    out.push_back(it->second);
+    if (fresh) it->second = lower_char_class_once(class_ranges, negated);
+    return it->second;
   }
 
-  GrammarElement lower_char_class_once(const GbnfExpr& e) {
+  GrammarElement lower_char_class_once(const std::vector<CodePointRange>& class_ranges,
+                                       bool negated) {
     std::vector<CodePointRange> ranges =
-        e.negated ? complement_ranges(e.ranges) : normalize_ranges(e.ranges);
+        negated ? complement_ranges(class_ranges) : normalize_ranges(class_ranges);
     bool ascii = true;
     for (const auto& r : ranges) ascii = ascii && r.hi < 0x80;
     if (ascii) {
@@ -199,12 +336,12 @@ class Lowering {
     return GrammarElement::rule(id);
   }
 
-  void lower_repeat(const GbnfExpr& e, GrammarSequence& out) {
-    GrammarSequence item;
-    lower_into(e.children[0], item);
-    for (uint32_t i = 0; i < e.min_count; ++i) out.insert(out.end(), item.begin(), item.end());
-    if (e.max_count == e.min_count) return;
-    if (e.max_count == GbnfExpr::kUnbounded) {
+  // Appends `item` repeated min_count..max_count times (GbnfExpr::kUnbounded: no maximum).
+  void lower_repeat(const GrammarSequence& item, uint32_t min_count, uint32_t max_count,
+                    GrammarSequence& out) {
+    for (uint32_t i = 0; i < min_count; ++i) out.insert(out.end(), item.begin(), item.end());
+    if (max_count == min_count) return;
+    if (max_count == GbnfExpr::kUnbounded) {
       // star ::= item star | ""  (the self-reference is a tail call, so stacks stay flat)
       std::string key = "star:";
       append_u32(1, key);  // one alternative, as append_key writes it
@@ -228,7 +365,7 @@ class Lowering {
     }
     // opt_1 ::= item | "" ; opt_k ::= item opt_{k-1} | ""
     uint32_t prev = helper_rule("opt", {item, {}});
-    for (uint32_t k = 2; k <= e.max_count - e.min_count; ++k) {
+    for (uint32_t k = 2; k <= max_count - min_count; ++k) {
       GrammarSequence alt = item;
       alt.push_back(GrammarElement::rule(prev));
       prev = helper_rule("opt", {alt, {}});
@@ -296,6 +433,11 @@ class Lowering {
 }  // namespace
 
 Grammar build_grammar(const std::vector<GbnfRule>& rules, std::string_view root) {
+  return Lowering().run(rules, root);
+}
+
+Grammar build_grammar(const std::vector<std::pair<std::string, std::string>>& rules,
+                      std::string_view root) {
   return Lowering().run(rules, root);
 }
 

@@ -26,6 +26,8 @@ class SchemaConverter {
   std::string visit(const Json& schema, const std::string& path);
   // All rules so far, "name ::= body" lines.
   std::string rules_text() const;
+  // All rules so far, as (name, body) pairs in definition order.
+  const std::vector<std::pair<std::string, std::string>>& rules() const { return rules_; }
   void set_root(const std::string& expression) { define("root", expression); }
 
   // Named base rules (ws, value, object, array, string, jchar, jstr-body, number, integer...).
