@@ -6,21 +6,25 @@ namespace ruvllm::structured {
 
 namespace {
 
+// Appends `prefix` then `cp` as `digits` upper-case hex digits (snprintf was a visible part of
+// converting schemas, whose key exclusion classes escape control characters).
+void append_hex(const char* prefix, uint32_t cp, int digits, std::string& out) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  out += prefix;
+  for (int shift = 4 * (digits - 1); shift >= 0; shift -= 4) out += kHex[(cp >> shift) & 0xF];
+}
+
 // Escapes a code point for use inside a GBNF literal or class.
 void append_escaped(uint32_t cp, bool in_class, std::string& out) {
-  char buf[16];
   if (cp == '"' || cp == '\\' || (in_class && (cp == ']' || cp == '[' || cp == '-' || cp == '^'))) {
     out += '\\';
     out += static_cast<char>(cp);
   } else if (cp < 0x20 || cp == 0x7F) {
-    std::snprintf(buf, sizeof buf, "\\x%02X", cp);
-    out += buf;
+    append_hex("\\x", cp, 2, out);
   } else if (cp >= 0xD800 && cp <= 0xDFFF) {
-    std::snprintf(buf, sizeof buf, "\\u%04X", cp);
-    out += buf;
+    append_hex("\\u", cp, 4, out);
   } else if (cp > 0xFFFF && in_class) {
-    std::snprintf(buf, sizeof buf, "\\U%08X", cp);
-    out += buf;
+    append_hex("\\U", cp, 8, out);
   } else {
     append_utf8(cp, out);
   }

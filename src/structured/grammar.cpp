@@ -24,7 +24,9 @@ std::vector<bool> Grammar::nullable_rules() const {
   std::vector<bool> nullable(rules_.size(), false);
   for (bool changed = true; changed;) {
     changed = false;
-    for (size_t r = 0; r < rules_.size(); ++r) {
+    // Backwards: callees (helper rules especially) tend to come after their callers, so a pass
+    // sees most of them settled and the fixpoint takes fewer passes.
+    for (size_t r = rules_.size(); r-- > 0;) {
       if (nullable[r]) continue;
       for (const auto& alt : rules_[r].alternatives) {
         bool all = true;
@@ -52,30 +54,29 @@ void Grammar::check_no_left_recursion() const {
   // stack frame. Tail-call cycles, as in (x?)*, are fine.
   const std::vector<bool> nullable = nullable_rules();
   struct Edge {
+    uint32_t from;
     uint32_t to;
     bool tail;
   };
   const size_t n = rules_.size();
-  std::vector<std::vector<Edge>> edges(n);
+  std::vector<Edge> edges;  // one list: a vector per rule cost more than the check itself
   std::vector<std::vector<uint32_t>> successors(n);
   for (size_t r = 0; r < n; ++r) {
     for (const auto& alt : rules_[r].alternatives) {
       for (size_t i = 0; i < alt.size(); ++i) {
         const auto& e = alt[i];
         if (e.kind == GrammarElement::Kind::kBytes) break;
-        edges[r].push_back({e.index, i + 1 == alt.size()});
+        edges.push_back({static_cast<uint32_t>(r), e.index, i + 1 == alt.size()});
         successors[r].push_back(e.index);
         if (!nullable[e.index]) break;
       }
     }
   }
   const std::vector<uint32_t> comp = strong_components(successors);
-  for (uint32_t r = 0; r < n; ++r) {
-    for (const Edge& e : edges[r]) {
-      if (!e.tail && comp[e.to] == comp[r]) {
-        throw FormatError("grammar: rule '" + rules_[e.to].name +
-                          "' is left-recursive (it can reach itself without consuming input)");
-      }
+  for (const Edge& e : edges) {
+    if (!e.tail && comp[e.to] == comp[e.from]) {
+      throw FormatError("grammar: rule '" + rules_[e.to].name +
+                        "' is left-recursive (it can reach itself without consuming input)");
     }
   }
 }

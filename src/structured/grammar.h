@@ -53,6 +53,8 @@ class Grammar {
   uint32_t add_byte_set(const ByteSet& set);
   // Adds a rule with no alternatives yet and returns its id.
   uint32_t add_rule(std::string name);
+  // Room for `n` rules in all without moving them (a hint, like std::vector::reserve).
+  void reserve_rules(size_t n) { rules_.reserve(n); }
 
   GrammarRule& rule(uint32_t id) { return rules_[id]; }
   const GrammarRule& rule(uint32_t id) const { return rules_[id]; }

@@ -29,6 +29,14 @@ std::shared_ptr<const CompiledGrammar> from_gbnf(
   return compiled;
 }
 
+// Schemas skip the GBNF text (json_schema_to_grammar lowers the converter's rules directly).
+std::shared_ptr<const CompiledGrammar> from_schema_grammar(
+    JsonSchemaGrammar g, const std::shared_ptr<const TokenVocabulary>& vocab) {
+  auto compiled = std::make_shared<CompiledGrammar>(g.grammar, vocab);
+  compiled->unenforced = std::move(g.unenforced);
+  return compiled;
+}
+
 }  // namespace
 
 GrammarCompiler::GrammarCompiler(std::shared_ptr<const TokenVocabulary> vocab, size_t capacity)
@@ -66,8 +74,7 @@ std::shared_ptr<const CompiledGrammar> GrammarCompiler::compile_json_schema(
     } catch (const nlohmann::json::exception& e) {
       throw FormatError(std::string("JSON schema is not valid JSON: ") + e.what());
     }
-    SchemaGrammar g = json_schema_to_gbnf(schema, options);
-    return from_gbnf(g.gbnf, std::move(g.unenforced), vocab_);
+    return from_schema_grammar(json_schema_to_grammar(schema, options), vocab_);
   });
 }
 
@@ -78,8 +85,7 @@ std::shared_ptr<const CompiledGrammar> GrammarCompiler::compile_gbnf(const std::
 std::shared_ptr<const CompiledGrammar> GrammarCompiler::compile_any_json(
     bool object_only, const JsonSchemaGrammarOptions& options) {
   return cached("any:" + std::to_string(object_only) + options_key(options), [&] {
-    SchemaGrammar g = any_json_gbnf(object_only, options);
-    return from_gbnf(g.gbnf, std::move(g.unenforced), vocab_);
+    return from_schema_grammar(any_json_grammar(object_only, options), vocab_);
   });
 }
 

@@ -22,6 +22,8 @@
 #include <string>
 #include <vector>
 
+#include "structured/grammar.h"
+
 namespace ruvllm::structured {
 
 struct JsonSchemaGrammarOptions {
@@ -48,7 +50,20 @@ struct SchemaGrammar {
 SchemaGrammar json_schema_to_gbnf(const nlohmann::ordered_json& schema,
                                   const JsonSchemaGrammarOptions& options = {});
 
+// The grammar of `schema` lowered straight from the converter's rules, without writing the GBNF
+// text and reading it back (most of the cost of compiling a schema was that round trip): the
+// same Grammar as parse_gbnf(json_schema_to_gbnf(schema, options).gbnf). Throws as
+// json_schema_to_gbnf does.
+struct JsonSchemaGrammar {
+  Grammar grammar;
+  std::vector<std::string> unenforced;  // as SchemaGrammar::unenforced
+};
+JsonSchemaGrammar json_schema_to_grammar(const nlohmann::ordered_json& schema,
+                                         const JsonSchemaGrammarOptions& options = {});
+
 // GBNF for any JSON value (the plain "JSON mode"); `object_only` restricts the root to objects.
 SchemaGrammar any_json_gbnf(bool object_only, const JsonSchemaGrammarOptions& options = {});
+// The same as a Grammar, as json_schema_to_grammar builds it.
+JsonSchemaGrammar any_json_grammar(bool object_only, const JsonSchemaGrammarOptions& options = {});
 
 }  // namespace ruvllm::structured

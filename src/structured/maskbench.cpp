@@ -8,7 +8,6 @@
 #include <sstream>
 
 #include "structured/compiled_grammar.h"
-#include "structured/gbnf_parser.h"
 #include "structured/grammar_matcher.h"
 
 namespace ruvllm::structured {
@@ -76,9 +75,9 @@ MaskBenchReport run_maskbench(const std::vector<std::filesystem::path>& files,
     std::unique_ptr<GrammarMatcher> matcher;
     const double start = now_us(cpu_clock);
     try {
-      const SchemaGrammar g = json_schema_to_gbnf(doc.at("schema"), options);
-      compiled = std::make_shared<CompiledGrammar>(parse_gbnf(g.gbnf), vocab);
-      compiled->unenforced = g.unenforced;
+      JsonSchemaGrammar g = json_schema_to_grammar(doc.at("schema"), options);
+      compiled = std::make_shared<CompiledGrammar>(g.grammar, vocab);
+      compiled->unenforced = std::move(g.unenforced);
       matcher = std::make_unique<GrammarMatcher>(compiled);
       matcher->fill_next_token_mask(mask.data());
     } catch (const std::exception& e) {

@@ -1,7 +1,6 @@
 #include "structured/pda.h"
 
 #include <algorithm>
-#include <unordered_map>
 
 #include "structured/strong_components.h"
 
@@ -10,7 +9,16 @@ namespace ruvllm::structured {
 Pda::Pda(const Grammar& grammar) : root_(grammar.root()) {
   const auto& rules = grammar.rules();
   alt_starts_.resize(rules.size());
+  size_t n_positions = 0;
+  for (const auto& rule : rules) {
+    for (const auto& alt : rule.alternatives) n_positions += alt.size() + 1;
+  }
+  kind_.reserve(n_positions);
+  arg_.reserve(n_positions);
+  rule_of_.reserve(n_positions);
+  sets_.reserve(n_positions);
   for (uint32_t r = 0; r < rules.size(); ++r) {
+    alt_starts_[r].reserve(rules[r].alternatives.size());
     for (const auto& alt : rules[r].alternatives) {
       alt_starts_[r].push_back(static_cast<uint32_t>(kind_.size()));
       for (const auto& e : alt) {
@@ -31,8 +39,8 @@ Pda::Pda(const Grammar& grammar) : root_(grammar.root()) {
       rule_of_.push_back(r);
     }
   }
+  compute_components();  // the FOLLOW computation visits rules by component
   compute_follow_sets();
-  compute_components();
 }
 
 void Pda::compute_follow_sets() {
@@ -46,29 +54,12 @@ void Pda::compute_follow_sets() {
     }
     return changed;
   };
-  // Call sites: callers[c] lists the rules that call c (with repeats).
-  std::vector<std::vector<uint32_t>> callers(n);
-  for (uint32_t r = 0; r < n; ++r) {
-    for (uint32_t start : alt_starts_[r]) {
-      for (uint32_t p = start; kind_[p] != Kind::kEnd; ++p) {
-        if (kind_[p] == Kind::kRule) callers[arg_[p]].push_back(r);
-      }
-    }
-  }
-  // FIRST sets and nullability, by a work list: a rule is recomputed from its alternatives when
-  // a rule it calls changed.
+  // FIRST sets and nullability, component by component in the order strong_components numbers
+  // them (callees' components first), so each rule outside a recursion is computed once from
+  // settled callees; the rules of a recursive component are iterated until nothing changes.
   std::vector<ByteSet> first(n);
   std::vector<bool> nullable(n, false);
-  std::vector<uint32_t> work;
-  std::vector<bool> queued(n, true);
-  work.reserve(n);
-  for (uint32_t r = 0; r < n; ++r)
-    work.push_back(r);  // popped last to first: callees tend to
-                        // come after their callers
-  while (!work.empty()) {
-    const uint32_t r = work.back();
-    work.pop_back();
-    queued[r] = false;
+  auto compute_first = [&](uint32_t r) {
     bool changed = false;
     for (uint32_t p : alt_starts_[r]) {
       for (;; ++p) {
@@ -84,14 +75,40 @@ void Pda::compute_follow_sets() {
         if (!nullable[arg_[p]]) break;
       }
     }
-    if (!changed) continue;
-    for (uint32_t caller : callers[r]) {
-      if (!queued[caller]) {
-        queued[caller] = true;
-        work.push_back(caller);
+    return changed;
+  };
+  uint32_t n_components = 0;
+  for (uint32_t c : component_) n_components = std::max(n_components, c + 1);
+  std::vector<uint32_t> component_begin(n_components + 1, 0);
+  for (uint32_t c : component_) ++component_begin[c + 1];
+  for (uint32_t c = 0; c < n_components; ++c) component_begin[c + 1] += component_begin[c];
+  std::vector<uint32_t> by_component(n);
+  {
+    std::vector<uint32_t> fill(component_begin.begin(), component_begin.end() - 1);
+    for (uint32_t r = 0; r < n; ++r) by_component[fill[component_[r]]++] = r;
+  }
+  for (uint32_t c = 0; c < n_components; ++c) {
+    const uint32_t* members = by_component.data() + component_begin[c];
+    const size_t size = component_begin[c + 1] - component_begin[c];
+    bool recursive = size > 1;
+    if (!recursive) {
+      for (uint32_t start : alt_starts_[members[0]]) {
+        for (uint32_t p = start; kind_[p] != Kind::kEnd; ++p)
+          recursive |= kind_[p] == Kind::kRule && arg_[p] == members[0];
       }
     }
+    if (!recursive) {
+      compute_first(members[0]);
+      continue;
+    }
+    for (bool changed = true; changed;) {
+      changed = false;
+      for (size_t i = 0; i < size; ++i) changed |= compute_first(members[i]);
+    }
   }
+  std::vector<uint32_t> work;
+  std::vector<bool> queued(n, true);
+  work.reserve(n);
   // FOLLOW: each call site adds what can come after it in its alternative, and, when that rest
   // can be empty, the caller's own FOLLOW (an edge caller -> callee, propagated by a work list).
   follow_.assign(n, ByteSet{});
@@ -143,12 +160,13 @@ inline uint64_t mix(uint64_t h, uint64_t v) {
 }
 }  // namespace
 
-uint64_t Pda::hash_component_from(uint32_t rule, const std::vector<uint64_t>& rule_hashes) const {
+uint64_t Pda::hash_component_from(uint32_t rule, const std::vector<uint64_t>& rule_hashes,
+                                  std::vector<uint32_t>& order,
+                                  std::vector<uint32_t>& queue) const {
   // Number the component's rules in BFS order from `rule` and hash their bodies; calls out of
   // the component contribute the callee's hash (already computed).
   const uint32_t comp = component_[rule];
-  std::unordered_map<uint32_t, uint32_t> order;
-  std::vector<uint32_t> queue{rule};
+  queue.assign(1, rule);
   order[rule] = 0;
   uint64_t h = 0x1234567;
   for (size_t qi = 0; qi < queue.size(); ++qi) {
@@ -165,14 +183,18 @@ uint64_t Pda::hash_component_from(uint32_t rule, const std::vector<uint64_t>& ru
         } else if (component_[arg_[p]] != comp) {
           h = mix(mix(h, 0x0C7), rule_hashes[arg_[p]]);
         } else {
-          auto [it, fresh] = order.emplace(arg_[p], static_cast<uint32_t>(queue.size()));
-          if (fresh) queue.push_back(arg_[p]);
-          h = mix(h, 0xCA11 + (uint64_t{it->second} << 8));
+          uint32_t& number = order[arg_[p]];
+          if (number == kUnnumbered) {
+            number = static_cast<uint32_t>(queue.size());
+            queue.push_back(arg_[p]);
+          }
+          h = mix(h, 0xCA11 + (uint64_t{number} << 8));
         }
       }
     }
   }
-  return h | 1;  // 0 marks "not computed"
+  for (uint32_t r : queue) order[r] = kUnnumbered;  // ready for the next component
+  return h | 1;                                     // 0 marks "not computed"
 }
 
 uint64_t Pda::rule_hash(uint32_t rule, std::vector<uint64_t>& rule_hashes) const {
@@ -182,6 +204,12 @@ uint64_t Pda::rule_hash(uint32_t rule, std::vector<uint64_t>& rule_hashes) const
   // hashed once every call leaving its component has a hash.
   std::vector<uint32_t> stack{rule};
   std::vector<uint32_t> members;
+  // Per rule scratch, allocated once per call rather than a hash map per component: the
+  // component walk a rule was last seen in, and hash_component_from's BFS numbers.
+  std::vector<uint32_t> seen_in(num_rules(), 0);
+  std::vector<uint32_t> order(num_rules(), kUnnumbered);
+  std::vector<uint32_t> queue;
+  uint32_t walk = 0;
   while (!stack.empty()) {
     const uint32_t r = stack.back();
     if (rule_hashes[r]) {
@@ -193,7 +221,7 @@ uint64_t Pda::rule_hash(uint32_t rule, std::vector<uint64_t>& rule_hashes) const
     const uint32_t comp = component_[r];
     const size_t before = stack.size();
     members.assign(1, r);
-    std::unordered_map<uint32_t, bool> seen{{r, true}};
+    seen_in[r] = ++walk;
     for (size_t i = 0; i < members.size(); ++i) {
       for (uint32_t start : alt_starts_[members[i]]) {
         for (uint32_t p = start; kind_[p] != Kind::kEnd; ++p) {
@@ -201,14 +229,15 @@ uint64_t Pda::rule_hash(uint32_t rule, std::vector<uint64_t>& rule_hashes) const
           const uint32_t callee = arg_[p];
           if (component_[callee] != comp) {
             if (!rule_hashes[callee]) stack.push_back(callee);
-          } else if (seen.emplace(callee, true).second) {
+          } else if (seen_in[callee] != walk) {
+            seen_in[callee] = walk;
             members.push_back(callee);
           }
         }
       }
     }
     if (stack.size() != before) continue;
-    rule_hashes[r] = hash_component_from(r, rule_hashes);
+    rule_hashes[r] = hash_component_from(r, rule_hashes, order, queue);
     stack.pop_back();
   }
   return rule_hashes[rule];

@@ -69,7 +69,10 @@ class Pda {
   uint32_t root_ = 0;
   void compute_follow_sets();
   void compute_components();
-  uint64_t hash_component_from(uint32_t rule, const std::vector<uint64_t>& rule_hashes) const;
+  static constexpr uint32_t kUnnumbered = ~0u;
+  // `order` (num_rules() entries, all kUnnumbered, and left so) and `queue` are scratch.
+  uint64_t hash_component_from(uint32_t rule, const std::vector<uint64_t>& rule_hashes,
+                               std::vector<uint32_t>& order, std::vector<uint32_t>& queue) const;
 };
 
 // Hash-consed stack nodes. Node 0 is the empty stack below the root rule (reaching it means

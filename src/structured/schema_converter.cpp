@@ -126,35 +126,40 @@ std::string SchemaConverter::fresh_name(const std::string& hint) {
     }
     return false;
   };
-  std::string unique = name;
-  for (int i = 1; taken(unique); ++i) unique = name + "-" + std::to_string(i);
+  // The first free name of name, name-1, name-2...; names are never freed, so the search for a
+  // name resumes where its last one ended (schemas reuse hints such as "obj" hundreds of times).
+  int& next = next_suffix_[name];
+  std::string unique = next == 0 ? name : name + "-" + std::to_string(next);
+  while (taken(unique)) unique = name + "-" + std::to_string(++next);
   rule_index_[unique] = rules_.size();
   rules_.push_back({unique, ""});
   return unique;
 }
 
-void SchemaConverter::define(const std::string& name, const std::string& body) {
-  auto it = rule_index_.find(name);
-  if (it == rule_index_.end()) {
-    rule_index_[name] = rules_.size();
-    rules_.push_back({name, body});
+void SchemaConverter::define(const std::string& name, std::string body) {
+  const auto [it, fresh] = rule_index_.try_emplace(name, rules_.size());
+  if (fresh) {
+    rules_.emplace_back(name, std::move(body));
   } else {
-    rules_[it->second].second = body;
+    rules_[it->second].second = std::move(body);
   }
 }
 
-std::string SchemaConverter::add_rule(const std::string& hint, const std::string& body) {
+std::string SchemaConverter::add_rule(const std::string& hint, std::string body) {
   auto it = rule_by_body_.find(body);
   if (it != rule_by_body_.end()) return it->second;
   std::string name = fresh_name(hint);
-  define(name, body);
-  rule_by_body_[body] = name;
+  rules_[rule_index_.at(name)].second = body;  // fresh_name reserved the rule
+  rule_by_body_.emplace(std::move(body), name);
   return name;
 }
 
 std::string SchemaConverter::rules_text() const {
+  size_t size = 0;
+  for (const auto& [name, body] : rules_) size += name.size() + body.size() + 6;
   std::string out;
-  for (const auto& [name, body] : rules_) out += name + " ::= " + body + "\n";
+  out.reserve(size);
+  for (const auto& [name, body] : rules_) out.append(name).append(" ::= ").append(body) += '\n';
   return out;
 }
 

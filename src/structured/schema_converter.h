@@ -26,6 +26,8 @@ class SchemaConverter {
   std::string visit(const Json& schema, const std::string& path);
   // All rules so far, "name ::= body" lines.
   std::string rules_text() const;
+  // All rules so far, as (name, body) pairs in definition order.
+  const std::vector<std::pair<std::string, std::string>>& rules() const { return rules_; }
   void set_root(const std::string& expression) { define("root", expression); }
 
   // Named base rules (ws, value, object, array, string, jchar, jstr-body, number, integer...).
@@ -36,8 +38,9 @@ class SchemaConverter {
  private:
   // --- rules
   std::string fresh_name(const std::string& hint);
-  void define(const std::string& name, const std::string& body);
-  std::string add_rule(const std::string& hint, const std::string& body);
+  // Bodies are taken by value: most are temporaries, moved into the rule list.
+  void define(const std::string& name, std::string body);
+  std::string add_rule(const std::string& hint, std::string body);
   void note(const std::string& keyword, const std::string& path);
   std::string ws();
   std::string seq(std::initializer_list<std::string> parts) const;
@@ -77,7 +80,8 @@ class SchemaConverter {
   std::unordered_map<std::string, size_t> rule_index_;
   std::unordered_map<std::string, std::string> rule_by_body_;
   std::unordered_map<std::string, std::string> rule_by_ref_;
-  std::deque<Json> owned_;  // merged schemas kept alive while visited
+  std::unordered_map<std::string, int> next_suffix_;  // fresh_name: first suffix not yet tried
+  std::deque<Json> owned_;                            // merged schemas kept alive while visited
   int depth_ = 0;
 };
 

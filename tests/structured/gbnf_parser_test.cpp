@@ -75,6 +75,27 @@ TEST(GbnfParser, CharClassesAndEscapes) {
   EXPECT_FALSE(accepts_prefix(compile("root ::= [^a]"), "\xED\xA0\x80"));  // surrogate
 }
 
+TEST(GbnfParser, ClassesSharingTheirNonAsciiPartKeepTheirOwnAsciiPart) {
+  // Lowering computes the UTF-8 sequences of a class's code points from U+0080 on once per
+  // grammar and shares them: each class must still exclude exactly its own characters.
+  auto g = compile(R"(root ::= "1" [^a] | "2" [^b] | "3" [^ab] | "4" [^a\u00e9] | "5" [^a] [^b])");
+  for (const char* rest : {"b", "z", "\xC3\xA9", "\xE2\x82\xAC", "\xF0\x9F\x98\x80"})
+    EXPECT_TRUE(accepts(g, std::string("1") + rest)) << rest;
+  EXPECT_FALSE(accepts(g, "1a"));
+  EXPECT_TRUE(accepts(g, "2a"));
+  EXPECT_FALSE(accepts(g, "2b"));
+  EXPECT_FALSE(accepts(g, "3a"));
+  EXPECT_FALSE(accepts(g, "3b"));
+  EXPECT_TRUE(accepts(g, "3\xC3\xA9"));
+  EXPECT_FALSE(accepts(g, "4a"));
+  EXPECT_FALSE(accepts(g, "4\xC3\xA9"));
+  EXPECT_TRUE(accepts(g, "4\xC3\xA8"));
+  EXPECT_TRUE(accepts(g, "4b"));
+  EXPECT_TRUE(accepts(g, "5ba"));
+  EXPECT_FALSE(accepts(g, "5ab"));
+  EXPECT_TRUE(accepts(g, "5\xE2\x82\xAC\xE2\x82\xAC"));
+}
+
 TEST(GbnfParser, AlternativesOnFollowingLines) {
   auto g = compile("root ::= \"x\"\n  | \"y\"\n");
   EXPECT_TRUE(accepts(g, "x"));

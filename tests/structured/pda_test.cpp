@@ -8,6 +8,8 @@
 
 #include "structured/gbnf_parser.h"
 #include "structured/json_schema_to_gbnf.h"
+#include "structured/maskbench.h"
+#include "support/golden.h"
 
 namespace ruvllm::structured {
 namespace {
@@ -149,6 +151,11 @@ TEST(PdaFollow, EqualsTheFixedPointByDefinition) {
       "m\n"
       "s ::= \"\\\"\" [a-z]* \"\\\"\"\n",
       "root ::= x y z\nx ::= \"a\"?\ny ::= \"b\"? x\nz ::= x | \"c\" root\n",
+      // Callees before callers, and recursive components reached through nullable prefixes
+      // (FIRST is computed component by component, callees first).
+      "q ::= \"b\" p | \"\"\nr ::= q q \"c\" | \"h\" p\np ::= q \"a\" | r \"d\"\nroot ::= p \"z\" "
+      "| s\n"
+      "s ::= t? \"e\" s | u\nt ::= u \"f\"\nu ::= q | \"g\" t\n",
   };
   std::vector<std::string> texts(std::begin(grammars), std::end(grammars));
   JsonSchemaGrammarOptions flexible;
@@ -160,6 +167,21 @@ TEST(PdaFollow, EqualsTheFixedPointByDefinition) {
         R"({"anyOf":[{"type":"number"},{"type":"object","additionalProperties":
             {"enum":["x","y",null]}}]})"}) {
     texts.push_back(json_schema_to_gbnf(nlohmann::ordered_json::parse(schema), flexible).gbnf);
+  }
+  // And schemas as MaskBench has them (every 25th file of the golden set).
+  const auto dir = test::golden("maskbench");
+  if (std::filesystem::exists(dir)) {
+    for (const auto& path : maskbench_files(dir, maskbench_files(dir, 0).size() / 25)) {
+      try {
+        const auto doc = nlohmann::ordered_json::parse(test::read_file(path));
+        texts.push_back(json_schema_to_gbnf(doc.at("schema"), flexible).gbnf);
+      } catch (const std::exception&) {
+        // Schemas the converter refuses are not this test's subject.
+      }
+    }
+    EXPECT_GT(texts.size(), 80u);
+  } else {
+    EXPECT_FALSE(test::in_ci()) << "golden data missing under CI: " << dir;
   }
   for (const std::string& text : texts) {
     const Grammar g = parse_gbnf(text);
