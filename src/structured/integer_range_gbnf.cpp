@@ -7,6 +7,10 @@ namespace ruvllm::structured {
 namespace {
 
 const char* const kNever = "[^\\x00-\\U0010FFFF]";
+// Integer digits of an unbounded side, as in the schema converter's plain numbers: a sampling
+// model would otherwise write digits until its budget runs out, and past about 309 digits the
+// number is no longer a finite double, which JSON parsers such as nlohmann's reject.
+constexpr size_t kMaxDigits = 20;
 
 std::string digit_class(char lo, char hi) {
   if (lo == hi) return std::string("\"") + lo + "\"";
@@ -72,9 +76,10 @@ std::string gbnf_uint_range(uint64_t lo, std::optional<uint64_t> hi) {
       alts.push_back(same_length(a, b));
     }
   }
-  if (!hi) {
-    // Every longer number.
-    alts.push_back("[1-9] [0-9]{" + std::to_string(lo_s.size()) + ",}");
+  if (!hi && lo_s.size() < kMaxDigits) {
+    // Every longer number, up to kMaxDigits digits.
+    alts.push_back("[1-9] [0-9]{" + std::to_string(lo_s.size()) + "," +
+                   std::to_string(kMaxDigits - 1) + "}");
   }
   return join_alternatives(alts);
 }

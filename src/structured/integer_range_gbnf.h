@@ -12,11 +12,11 @@
 
 namespace ruvllm::structured {
 
-// Digits of the non-negative integers in [lo, hi] (hi absent: unbounded). Empty range: a
-// grammar matching nothing.
+// Digits of the non-negative integers in [lo, hi] (hi absent: unbounded, up to 20 digits, as
+// the converter's plain JSON numbers). Empty range: a grammar matching nothing.
 std::string gbnf_uint_range(uint64_t lo, std::optional<uint64_t> hi);
 
-// JSON integers in [lo, hi]; absent bounds are unbounded.
+// JSON integers in [lo, hi]; absent bounds are unbounded (up to 20 digits).
 std::string gbnf_int_range(std::optional<int64_t> lo, std::optional<int64_t> hi);
 
 // JSON numbers x (optional fraction, no exponent) with integer bounds lo <(=) x <(=) hi; an

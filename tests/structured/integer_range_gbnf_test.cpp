@@ -47,6 +47,16 @@ TEST(IntegerRangeGbnf, HalfOpenRanges) {
   EXPECT_TRUE(accepts(at_least, "123456789012345"));
   EXPECT_FALSE(accepts(at_least, "0123"));
   EXPECT_TRUE(accepts(at_most, "-9223372036854775807"));
+  // An unbounded side stops at 20 digits, as plain JSON numbers do: longer numbers overflow
+  // common parsers (a random-weight model once wrote a 400-digit "number" with a minimum).
+  EXPECT_TRUE(accepts(at_least, "1" + std::string(19, '0')));
+  EXPECT_FALSE(accepts(at_least, "1" + std::string(20, '0')));
+  EXPECT_TRUE(accepts(at_most, "-" + std::string(20, '9')));
+  EXPECT_FALSE(accepts(at_most, "-1" + std::string(20, '0')));
+  auto number_at_least =
+      compile("root ::= " + gbnf_number_range(-2421, false, std::nullopt, false));
+  EXPECT_TRUE(accepts(number_at_least, std::string(20, '7') + ".5"));
+  EXPECT_FALSE(accepts(number_at_least, std::string(21, '7')));
   EXPECT_TRUE(accepts(int_grammar(std::nullopt, std::nullopt), "-0") == false);
 }
 
