@@ -96,11 +96,12 @@ constexpr const char* kBoundedNumber =
     "\"-\"? (\"0\" | [1-9] [0-9]{0,14}) (\".\" [0-9]{1,15})? ([eE] [-+]? [0-9]{1,2})?";
 constexpr const char* kBoundedInteger = "\"-\"? (\"0\" | [1-9] [0-9]{0,14}) (\".\" \"0\"{1,3})?";
 
-// Caps the unbounded repetitions of an integer range (digits of a range with an open end, the
-// zeros of "1.000").
+// Caps the long repetitions of an integer range (digits of a range with an open end, which the
+// schema converter allows up to 20, the zeros of "1.000") at the 15 digits above.
 void cap_digit_runs(GbnfExpr& e) {
-  if (e.kind == GbnfExpr::Kind::kRepeat && e.max_count == GbnfExpr::kUnbounded)
-    e.max_count = std::max<uint32_t>(e.min_count, 14);
+  constexpr uint32_t kMaxRun = 14;
+  if (e.kind == GbnfExpr::Kind::kRepeat && e.max_count > kMaxRun)
+    e.max_count = std::max<uint32_t>(e.min_count, kMaxRun);
   for (GbnfExpr& child : e.children) cap_digit_runs(child);
 }
 
