@@ -190,12 +190,19 @@ class Lowering {
   // alternative is its length then its elements as raw bytes (kind, index), which is unambiguous
   // and much cheaper to build than a printed key.
   static void append_key(const std::vector<GrammarSequence>& alts, std::string& key) {
-    for (const auto& alt : alts) {
-      append_u32(static_cast<uint32_t>(alt.size()), key);
-      for (const auto& e : alt) {
-        key += e.kind == GrammarElement::Kind::kRule ? 'r' : 'b';
-        append_u32(e.index, key);
-      }
+    for (const auto& alt : alts) append_sequence_key(alt, key);
+  }
+  static void append_sequence_key(const GrammarSequence& alt, std::string& key) {
+    append_u32(static_cast<uint32_t>(alt.size()), key);
+    for (const auto& e : alt) {
+      key += e.kind == GrammarElement::Kind::kRule ? 'r' : 'b';
+      append_u32(e.index, key);
+    }
+  }
+  static void append_ranges_key(const std::vector<CodePointRange>& ranges, std::string& key) {
+    for (const auto& r : ranges) {
+      append_u32(r.lo, key);
+      append_u32(r.hi, key);
     }
   }
   static void append_u32(uint32_t v, std::string& key) {
@@ -271,10 +278,7 @@ class Lowering {
     // Schemas repeat the same classes (the string character class in every bounded-length
     // string rule): a class is lowered once per grammar, later uses reuse its element.
     std::string key(1, negated ? '^' : '=');
-    for (const auto& r : class_ranges) {
-      append_u32(r.lo, key);
-      append_u32(r.hi, key);
-    }
+    append_ranges_key(class_ranges, key);
     auto [it, fresh] = class_elements_.try_emplace(std::move(key), GrammarElement::bytes(0));
     if (fresh) it->second = lower_char_class_once(class_ranges, negated);
     return it->second;
@@ -309,10 +313,7 @@ class Lowering {
       if (r.hi >= 0x80) multibyte.push_back({std::max(r.lo, 0x80u), r.hi});
     }
     std::string key;
-    for (const auto& r : multibyte) {
-      append_u32(r.lo, key);
-      append_u32(r.hi, key);
-    }
+    append_ranges_key(multibyte, key);
     auto [it, fresh] = multibyte_alternatives_.try_emplace(std::move(key));
     if (fresh) {
       for (const auto& seq : utf8_sequences(multibyte)) {
@@ -344,12 +345,7 @@ class Lowering {
     if (max_count == GbnfExpr::kUnbounded) {
       // star ::= item star | ""  (the self-reference is a tail call, so stacks stay flat)
       std::string key = "star:";
-      append_u32(1, key);  // one alternative, as append_key writes it
-      append_u32(static_cast<uint32_t>(item.size()), key);
-      for (const auto& e : item) {
-        key += e.kind == GrammarElement::Kind::kRule ? 'r' : 'b';
-        append_u32(e.index, key);
-      }
+      append_sequence_key(item, key);  // as append_key({item}) writes it, without the copy
       auto it = helpers_.find(key);
       if (it != helpers_.end()) {
         out.push_back(GrammarElement::rule(it->second));
